@@ -1,0 +1,5 @@
+//===- InitAllTranslations.cpp - attn-translate registrations -------------===//
+
+#include "attn/InitAllTranslations.h"
+
+void mlir::attn::registerAllTranslations() {}

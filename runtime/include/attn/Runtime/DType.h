@@ -1,0 +1,85 @@
+//===- DType.h - Element types of runtime tensors ---------------*- C++ -*-===//
+//
+// Part of the attn project, the runtime library (libattnrt).
+//
+//===----------------------------------------------------------------------===//
+//
+// DType is the element type of a tensor handed to the runtime; KvDType is the
+// "kv_dtype" of a kernel manifest entry (how the KV cache is stored). Names
+// are the manifest strings ("f32", "bf16", "fp8_e4m3", "auto", ...). The
+// numeric values of DType are part of the C API.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_RUNTIME_DTYPE_H
+#define ATTN_RUNTIME_DTYPE_H
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace attn {
+namespace rt {
+
+enum class DType : int32_t {
+  F32 = 0,
+  F16 = 1,
+  BF16 = 2,
+  Fp8E4M3 = 3,
+  Fp8E5M2 = 4,
+  I8 = 5,
+  U8 = 6,
+  I32 = 7,
+  I64 = 8,
+};
+
+/// Number of DType values (they are 0 .. kNumDTypes-1).
+constexpr int32_t kNumDTypes = 9;
+
+/// "f32", "f16", "bf16", "fp8_e4m3", "fp8_e5m2", "i8", "u8", "i32", "i64";
+/// "invalid" for an out-of-range value.
+const char *dtypeName(DType dtype);
+/// Parses a name returned by dtypeName().
+std::optional<DType> parseDType(std::string_view name);
+/// Size of one element in bytes (0 for an out-of-range value).
+size_t dtypeSize(DType dtype);
+/// True when `code` is the value of a DType.
+bool isValidDType(int32_t code);
+/// True for fp8_e4m3 and fp8_e5m2.
+bool isFloat8(DType dtype);
+
+/// How a kernel stores its KV cache (manifest key "kv_dtype").
+enum class KvDType : int32_t {
+  /// Same element type as the query ("dtype").
+  Auto = 0,
+  F32 = 1,
+  F16 = 2,
+  BF16 = 3,
+  /// FP8 with one per-tensor descale each for K and V (k_scale, v_scale).
+  Fp8E4M3 = 4,
+  Fp8E5M2 = 5,
+  /// One byte per element plus a float32 scale per (block, slot, kv head),
+  /// stored inline after the head's data: the cache's last dimension is
+  /// head_size + 4 bytes.
+  Int8PerTokenHead = 6,
+  Fp8PerTokenHead = 7,
+};
+
+/// "auto", "f32", "f16", "bf16", "fp8_e4m3", "fp8_e5m2",
+/// "int8_per_token_head", "fp8_per_token_head".
+const char *kvDTypeName(KvDType kvDType);
+std::optional<KvDType> parseKvDType(std::string_view name);
+/// True for the per-token-head kinds (inline float32 scales).
+bool isPerTokenHead(KvDType kvDType);
+/// True for the per-tensor fp8 kinds (which need k_scale and v_scale).
+bool needsPerTensorScale(KvDType kvDType);
+/// The element type of the cache tensor for a kernel whose query type is
+/// `queryDType`. Per-token-head caches are byte arrays (I8; U8 is accepted
+/// too).
+DType kvStorageDType(KvDType kvDType, DType queryDType);
+
+} // namespace rt
+} // namespace attn
+
+#endif // ATTN_RUNTIME_DTYPE_H
