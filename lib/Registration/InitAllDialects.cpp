@@ -2,6 +2,7 @@
 
 #include "attn/InitAllDialects.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
+#include "attn/Dialect/AttnTile/IR/AttnTile.h"
 
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMInterface.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -18,7 +19,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
 void mlir::attn::registerAllDialects(DialectRegistry &registry) {
-  registry.insert<AttnDialect, arith::ArithDialect, cf::ControlFlowDialect,
+  registry.insert<AttnDialect, tile::AttnTileDialect, arith::ArithDialect, cf::ControlFlowDialect,
                   func::FuncDialect, LLVM::LLVMDialect, math::MathDialect,
                   memref::MemRefDialect, scf::SCFDialect,
                   vector::VectorDialect>();

@@ -1,5 +1,16 @@
 //===- InitAllTranslations.cpp - attn-translate registrations -------------===//
 
 #include "attn/InitAllTranslations.h"
+#include "attn/Target/KernelManifest.h"
 
-void mlir::attn::registerAllTranslations() {}
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+
+namespace mlir {
+void registerToLLVMIRTranslation();
+} // namespace mlir
+
+void mlir::attn::registerAllTranslations() {
+  registerToLLVMIRTranslation();
+  registerKernelTranslations();
+}

@@ -6,12 +6,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/InitAllPasses.h"
 #include "attn/InitAllTranslations.h"
 #include "attn/Spec/SpecToIR.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 
 int main(int argc, char **argv) {
+  mlir::attn::registerAllPasses();
   mlir::attn::registerAllTranslations();
   return mlir::attn::runWithSpecOption(argc, argv, [](int n, char **args) {
     return mlir::failed(mlir::mlirTranslateMain(n, args, "attn translate\n"))

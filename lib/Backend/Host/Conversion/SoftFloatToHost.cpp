@@ -1,0 +1,200 @@
+//===- SoftFloatToHost.cpp - small-float conversions as integer code ------===//
+//
+// arith.extf from f16 / bf16 / f8E4M3FN / f8E5M2 to f32 and arith.truncf
+// back, written with integer operations (round to nearest even; fp8 E4M3FN
+// saturates, IEEE-like formats overflow to inf). The object then needs no
+// compiler-runtime helpers (__truncsfbf2, __extendhfsf2, ...) and behaves
+// the same on every x86-64 CPU.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Backend/Host/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+/// A small binary float format: exponent bits, mantissa bits, bias, and
+/// whether the all-ones exponent means inf/NaN (IEEE) or not (E4M3FN).
+struct Format {
+  int e, m, bias;
+  bool ieee;
+  int bits() const { return 1 + e + m; }
+};
+
+std::optional<Format> formatOf(Type t) {
+  if (t.isF16())
+    return Format{5, 10, 15, true};
+  if (t.isBF16())
+    return Format{8, 7, 127, true};
+  if (isa<Float8E4M3FNType>(t))
+    return Format{4, 3, 7, false};
+  if (isa<Float8E5M2Type>(t))
+    return Format{5, 2, 15, true};
+  return std::nullopt;
+}
+
+/// Integer / float helpers over a scalar or vector shape.
+struct Ops {
+  OpBuilder &b;
+  Location loc;
+  Type shapeOf; // the original operand type (scalar or vector)
+
+  Type like(Type elem) {
+    if (auto v = dyn_cast<VectorType>(shapeOf))
+      return VectorType::get(v.getShape(), elem);
+    return elem;
+  }
+  Value c32(int64_t v) {
+    Type t = like(b.getI32Type());
+    if (auto vt = dyn_cast<VectorType>(t))
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vt, b.getI32IntegerAttr(int32_t(v))));
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(int32_t(v)));
+  }
+  Value f(double v) {
+    Type t = like(b.getF32Type());
+    if (auto vt = dyn_cast<VectorType>(t))
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vt, b.getF32FloatAttr(float(v))));
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
+  }
+  Value shl(Value x, int s) { return arith::ShLIOp::create(b, loc, x, c32(s)); }
+  Value shr(Value x, int s) { return arith::ShRUIOp::create(b, loc, x, c32(s)); }
+  Value band(Value x, int64_t m) { return arith::AndIOp::create(b, loc, x, c32(m)); }
+  Value bor(Value x, Value y) { return arith::OrIOp::create(b, loc, x, y); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value eq(Value x, int64_t v) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, c32(v));
+  }
+  Value ugt(Value x, int64_t v) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, x, c32(v));
+  }
+  Value ult(Value x, int64_t v) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, c32(v));
+  }
+  Value sel(Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, c, x, y);
+  }
+  Value toF32Bits(Value f32v) {
+    return arith::BitcastOp::create(b, loc, like(b.getI32Type()), f32v);
+  }
+  Value fromF32Bits(Value i32v) {
+    return arith::BitcastOp::create(b, loc, like(b.getF32Type()), i32v);
+  }
+};
+
+/// Small float -> f32.
+Value extend(OpBuilder &b, Location loc, Value x, Format fmt) {
+  Ops o{b, loc, x.getType()};
+  Type small = o.like(b.getIntegerType(fmt.bits()));
+  Value bits = arith::BitcastOp::create(b, loc, small, x);
+  bits = arith::ExtUIOp::create(b, loc, o.like(b.getI32Type()), bits);
+  if (fmt.e == 8) // bf16: the top half of an f32
+    return o.fromF32Bits(o.shl(bits, 16));
+  Value sign = o.shl(o.shr(bits, fmt.e + fmt.m), 31);
+  Value exp = o.band(o.shr(bits, fmt.m), (1 << fmt.e) - 1);
+  Value man = o.band(bits, (1 << fmt.m) - 1);
+  Value normal = o.bor(o.shl(o.add(exp, o.c32(127 - fmt.bias)), 23),
+                       o.shl(man, 23 - fmt.m));
+  // Subnormal: man * 2^(1 - bias - m), exact in f32.
+  Value manF = arith::UIToFPOp::create(b, loc, o.like(b.getF32Type()), man);
+  Value sub = o.toF32Bits(arith::MulFOp::create(
+      b, loc, manF, o.f(std::ldexp(1.0, 1 - fmt.bias - fmt.m))));
+  Value mag = o.sel(o.eq(exp, 0), sub, normal);
+  int maxExp = (1 << fmt.e) - 1;
+  if (fmt.ieee) {
+    Value special = o.bor(o.c32(0x7f800000), o.shl(man, 23 - fmt.m));
+    mag = o.sel(o.eq(exp, maxExp), special, mag);
+  } else {
+    // E4M3FN: only S.1111.111 is NaN.
+    mag = o.sel(o.eq(o.band(bits, 0x7f), 0x7f), o.c32(0x7fc00000), mag);
+  }
+  return o.fromF32Bits(o.bor(mag, sign));
+}
+
+/// f32 -> small float, round to nearest even.
+Value truncate(OpBuilder &b, Location loc, Value x, Format fmt, Type toType) {
+  Ops o{b, loc, x.getType()};
+  Value bits = o.toF32Bits(x);
+  Value a = o.band(bits, 0x7fffffff);
+  Value isNan = o.ugt(a, 0x7f800000);
+  int shift = 23 - fmt.m;
+  // Round the mantissa at bit `shift` (nearest, ties to even).
+  Value lsb = o.band(o.shr(a, shift), 1);
+  Value rounded = o.add(o.add(a, o.c32((1 << (shift - 1)) - 1)), lsb);
+  Value normal = o.sub(o.shr(rounded, shift), o.c32((127 - fmt.bias) << fmt.m));
+  Value res;
+  int maxExp = (1 << fmt.e) - 1;
+  int64_t nan, overflow, maxBits;
+  if (fmt.ieee) {
+    nan = (int64_t(maxExp) << fmt.m) | (1 << (fmt.m - 1));
+    maxBits = (int64_t(maxExp - 1) << fmt.m) | ((1 << fmt.m) - 1);
+    overflow = int64_t(maxExp) << fmt.m; // inf
+  } else {
+    nan = 0x7f;
+    maxBits = 0x7e;
+    overflow = 0x7e; // saturate
+  }
+  if (fmt.e == 8) {
+    // bf16 keeps the f32 exponent: rounding alone is the conversion (inf
+    // stays inf, values that round past the largest finite become inf).
+    res = o.shr(rounded, shift);
+  } else {
+    // Below the smallest normal: an integer count of the smallest subnormal
+    // (which reaches 1 << m, the smallest normal, exactly when it should).
+    Value ax = o.fromF32Bits(a);
+    Value scaled = arith::MulFOp::create(
+        b, loc, ax, o.f(std::ldexp(1.0, fmt.bias + fmt.m - 1)));
+    Value sub = arith::FPToUIOp::create(
+        b, loc, o.like(b.getI32Type()),
+        math::RoundEvenOp::create(b, loc, scaled));
+    Value isSub = o.ult(a, int64_t(127 - fmt.bias + 1) << 23);
+    Value tooBig = o.bor(o.ugt(a, 0x7f7fffff), o.ugt(normal, maxBits));
+    res = o.sel(isSub, sub, o.sel(tooBig, o.c32(overflow), normal));
+  }
+  res = o.sel(isNan, o.c32(nan), res);
+  Value sign = o.shl(o.shr(bits, 31), fmt.e + fmt.m);
+  res = o.bor(res, sign);
+  Type small = o.like(b.getIntegerType(fmt.bits()));
+  Value narrow = arith::TruncIOp::create(b, loc, small, res);
+  return arith::BitcastOp::create(b, loc, toType, narrow);
+}
+
+Type elementOf(Type t) { return getElementTypeOrSelf(t); }
+
+struct ExtFToInteger : OpRewritePattern<arith::ExtFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::ExtFOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<Format> fmt = formatOf(elementOf(op.getIn().getType()));
+    if (!fmt || !elementOf(op.getType()).isF32())
+      return rewriter.notifyMatchFailure(op, "not a small float to f32");
+    rewriter.replaceOp(op, extend(rewriter, op.getLoc(), op.getIn(), *fmt));
+    return success();
+  }
+};
+
+struct TruncFToInteger : OpRewritePattern<arith::TruncFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::TruncFOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<Format> fmt = formatOf(elementOf(op.getType()));
+    if (!fmt || !elementOf(op.getIn().getType()).isF32())
+      return rewriter.notifyMatchFailure(op, "not f32 to a small float");
+    rewriter.replaceOp(op, truncate(rewriter, op.getLoc(), op.getIn(), *fmt,
+                                    op.getType()));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::attn::host::populateSoftFloatPatterns(RewritePatternSet &patterns) {
+  patterns.add<ExtFToInteger, TruncFToInteger>(patterns.getContext());
+}
