@@ -507,22 +507,6 @@ mlir::attn::lowerAttentionToTiles(ModuleOp module, StringRef name,
   MLIRContext *ctx = module.getContext();
   auto str = [&](StringRef s) { return StringAttr::get(ctx, s); };
   auto num = [&](int64_t x) { return b.getI64IntegerAttr(x); };
-  auto typeName = [&](Type ty) -> std::string {
-    if (ty.isF16()) return "f16";
-    if (ty.isBF16()) return "bf16";
-    if (ty.isF32()) return "f32";
-    if (isa<Float8E4M3FNType>(ty)) return "fp8_e4m3";
-    if (isa<Float8E5M2Type>(ty)) return "fp8_e5m2";
-    return "i8";
-  };
-  std::string kvDtype = "auto";
-  if (v.kvQuant) {
-    switch (*v.kvQuant) {
-    case KVQuant::per_tensor: kvDtype = typeName(v.kvType); break;
-    case KVQuant::per_token_head_int8: kvDtype = "int8_per_token_head"; break;
-    case KVQuant::per_token_head_fp8: kvDtype = "fp8_per_token_head"; break;
-    }
-  }
   NamedAttrList fns;
   fns.append("2d", str((name + "_2d").str()));
   if (segs > 0) {
@@ -538,9 +522,9 @@ mlir::attn::lowerAttentionToTiles(ModuleOp module, StringRef name,
   e.append("head_size_v", num(v.headSizeV));
   e.append("block_size", num(v.blockSize));
   e.append("kv_layout", str(v.paged ? "paged" : "varlen"));
-  e.append("dtype", str(typeName(v.dtype)));
-  e.append("kv_dtype", str(kvDtype));
-  e.append("out_dtype", str(typeName(v.outType)));
+  e.append("dtype", str(dtypeName(v.dtype)));
+  e.append("kv_dtype", str(kvDtypeName(v.kvType, v.kvQuant)));
+  e.append("out_dtype", str(dtypeName(v.outType)));
   e.append("kv_row_bytes",
            num(v.kRowElems() * (v.kvType.getIntOrFloatBitWidth() / 8)));
   e.append("causal", num(v.causal));

@@ -120,13 +120,14 @@ mlir::attn::lowerCacheWriteToTiles(ModuleOp module, StringRef name,
     Value at = t.mul(row, t.idx(s.d + (pth ? 4 : 0)));
     writeRow(t, x, arg(s.cache), at, cacheType, quant, s.descale);
   }
-  (void)bs;
 
   NamedAttrList fns;
   fns.append("write", b.getStringAttr((name + "_write").str()));
   NamedAttrList e;
   e.append("name", b.getStringAttr(name));
   e.append("kind", b.getStringAttr("cache_write"));
+  e.append("dtype", b.getStringAttr(dtypeName(dtype)));
+  e.append("kv_dtype", b.getStringAttr(kvDtypeName(cacheType, quant)));
   e.append("kv_heads", b.getI64IntegerAttr(kvHeads));
   e.append("head_size", b.getI64IntegerAttr(dk));
   e.append("head_size_v", b.getI64IntegerAttr(dv));

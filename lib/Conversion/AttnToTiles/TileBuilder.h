@@ -8,6 +8,7 @@
 #ifndef ATTN_LIB_CONVERSION_ATTNTOTILES_TILEBUILDER_H
 #define ATTN_LIB_CONVERSION_ATTNTOTILES_TILEBUILDER_H
 
+#include "attn/Dialect/Attn/IR/AttnAttrs.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -133,6 +134,36 @@ public:
     return arith::TruncFOp::create(b, loc, to, v);
   }
 };
+
+/// Manifest name of a q / out / cache element type ("bf16", "fp8_e4m3", ...).
+inline std::string dtypeName(Type t) {
+  if (t.isF16())
+    return "f16";
+  if (t.isBF16())
+    return "bf16";
+  if (t.isF32())
+    return "f32";
+  if (isa<Float8E4M3FNType>(t))
+    return "fp8_e4m3";
+  if (isa<Float8E5M2Type>(t))
+    return "fp8_e5m2";
+  return "i8";
+}
+
+/// Manifest kv_dtype of a cache element type under a quantization scheme.
+inline std::string kvDtypeName(Type cacheType, std::optional<KVQuant> quant) {
+  if (!quant)
+    return "auto";
+  switch (*quant) {
+  case KVQuant::per_tensor:
+    return dtypeName(cacheType);
+  case KVQuant::per_token_head_int8:
+    return "int8_per_token_head";
+  case KVQuant::per_token_head_fp8:
+    return "fp8_per_token_head";
+  }
+  return "auto";
+}
 
 /// Creates `func.func @sym(%pid_x, %pid_y, %pid_z : index, <1-D memrefs of
 /// bufferElems>, <i32 x numScalars>)` with `attn.grid` and `attn.kernel`

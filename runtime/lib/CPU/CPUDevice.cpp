@@ -8,6 +8,7 @@
 
 #include "Common/Backends.h"
 #include "attn/Runtime/KernelABI.h"
+#include "attn/Runtime/Module.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -120,32 +121,22 @@ CPUDevice::loadModule(const std::string &path) {
 }
 
 namespace {
-struct AttentionCall {
-  attn_host_attention_fn fn;
-  const AttentionLaunchParams *p;
+/// A kernel call with its packed argument array (docs/KernelABI.md); built
+/// on the stack of the launch, so launching allocates nothing.
+template <int N> struct PackedCall {
+  attn_host_kernel_fn fn;
+  void *args[N];
 
   static void run(void *context, int64_t begin, int64_t end) {
-    const AttentionCall &c = *static_cast<const AttentionCall *>(context);
-    const AttentionLaunchParams &p = *c.p;
-    c.fn(begin, end, p.q, p.k, p.v, p.blockTable, p.seqLens, p.cuSeqlensQ,
-         p.cuSeqlensK, p.sinks, p.alibiSlopes, p.mmPrefixRanges, p.qqBias,
-         p.kScale, p.vScale, p.outScale, p.out, p.lse, p.partialOut,
-         p.partialLse, p.numSeqs, p.numTokens, p.maxBlocksPerSeq,
-         p.maxMmRanges, p.qqBiasStride);
+    const PackedCall &c = *static_cast<const PackedCall *>(context);
+    c.fn(begin, end, c.args);
   }
 };
 
-struct CacheWriteCall {
-  attn_host_cache_write_fn fn;
-  const CacheWriteLaunchParams *p;
-
-  static void run(void *context, int64_t begin, int64_t end) {
-    const CacheWriteCall &c = *static_cast<const CacheWriteCall *>(context);
-    const CacheWriteLaunchParams &p = *c.p;
-    c.fn(begin, end, p.key, p.value, p.kCache, p.vCache, p.slotMapping,
-         p.kScale, p.vScale, p.numTokens, p.numSlots);
-  }
-};
+template <typename... Ts> void pack(void **args, Ts *...values) {
+  int i = 0;
+  ((args[i++] = const_cast<void *>(static_cast<const void *>(values))), ...);
+}
 
 Status checkLaunch(const Function &fn, int64_t grid) {
   if (!fn.isValid())
@@ -160,18 +151,27 @@ Status checkLaunch(const Function &fn, int64_t grid) {
 Status CPUDevice::launch(const Function &fn, int64_t grid,
                          const AttentionLaunchParams &params, void *) {
   ATTN_RT_RETURN_IF_ERROR(checkLaunch(fn, grid));
-  AttentionCall call{reinterpret_cast<attn_host_attention_fn>(fn.handle),
-                     &params};
-  pool_.parallelFor(grid, &AttentionCall::run, &call);
+  const AttentionLaunchParams &p = params;
+  PackedCall<ATTN_ATTENTION_NUM_ARGS> call;
+  call.fn = reinterpret_cast<attn_host_kernel_fn>(fn.handle);
+  pack(call.args, &p.q, &p.k, &p.v, &p.blockTable, &p.seqLens, &p.cuSeqlensQ,
+       &p.cuSeqlensK, &p.sinks, &p.alibiSlopes, &p.mmPrefixRanges, &p.qqBias,
+       &p.kScale, &p.vScale, &p.outScale, &p.out, &p.lse, &p.partialOut,
+       &p.partialLse, &p.numSeqs, &p.numTokens, &p.maxBlocksPerSeq,
+       &p.maxMmRanges, &p.qqBiasStride);
+  pool_.parallelFor(grid, &PackedCall<ATTN_ATTENTION_NUM_ARGS>::run, &call);
   return Status::ok();
 }
 
 Status CPUDevice::launch(const Function &fn, int64_t grid,
                          const CacheWriteLaunchParams &params, void *) {
   ATTN_RT_RETURN_IF_ERROR(checkLaunch(fn, grid));
-  CacheWriteCall call{reinterpret_cast<attn_host_cache_write_fn>(fn.handle),
-                      &params};
-  pool_.parallelFor(grid, &CacheWriteCall::run, &call);
+  const CacheWriteLaunchParams &p = params;
+  PackedCall<ATTN_CACHE_WRITE_NUM_ARGS> call;
+  call.fn = reinterpret_cast<attn_host_kernel_fn>(fn.handle);
+  pack(call.args, &p.key, &p.value, &p.kCache, &p.vCache, &p.slotMapping,
+       &p.kScale, &p.vScale, &p.numTokens, &p.numSlots);
+  pool_.parallelFor(grid, &PackedCall<ATTN_CACHE_WRITE_NUM_ARGS>::run, &call);
   return Status::ok();
 }
 

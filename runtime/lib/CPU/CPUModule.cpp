@@ -58,16 +58,17 @@ private:
     const char *chars = static_cast<const char *>(symbol);
     size_t limit = size_t(64) << 20;
     Dl_info info;
-    const ElfW(Sym) *elfSymbol = nullptr;
-    if (dladdr1(symbol, &info, reinterpret_cast<void **>(&elfSymbol),
-                RTLD_DL_SYMENT) &&
-        elfSymbol && elfSymbol->st_size > 0)
-      limit = elfSymbol->st_size;
+    void *symbolEntry = nullptr;
+    if (dladdr1(symbol, &info, &symbolEntry, RTLD_DL_SYMENT) && symbolEntry) {
+      const auto *elfSymbol = static_cast<const ElfW(Sym) *>(symbolEntry);
+      if (elfSymbol->st_size > 0)
+        limit = elfSymbol->st_size;
+    }
     size_t length = strnlen(chars, limit);
     if (length == limit)
       return invalidArgument("module '", path(), "': '", ATTN_MANIFEST_SYMBOL,
                              "' is not a NUL-terminated string (it must be "
-                             "a const char[] holding JSON)");
+                             "a const char[] holding JSON, not a pointer)");
     size_t first = 0;
     while (first < length && std::strchr(" \t\r\n", chars[first]))
       ++first;
@@ -87,8 +88,7 @@ StatusOr<std::unique_ptr<Module>> loadHostBundle(Device &device,
                                                  const std::string &path) {
   if (path.empty())
     return invalidArgument("module path is empty");
-  StatusOr<detail::DynamicLibrary> library =
-      detail::DynamicLibrary::open(path);
+  StatusOr<detail::DynamicLibrary> library = detail::DynamicLibrary::open(path);
   if (!library.isOk())
     return library.status();
   auto module = std::make_unique<CPUModule>(device, path, std::move(*library));

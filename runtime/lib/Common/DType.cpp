@@ -16,10 +16,14 @@ struct DTypeEntry {
   size_t size;
 };
 constexpr DTypeEntry kDTypes[] = {
-    {DType::F32, "f32", 4},          {DType::F16, "f16", 2},
-    {DType::BF16, "bf16", 2},        {DType::Fp8E4M3, "fp8_e4m3", 1},
-    {DType::Fp8E5M2, "fp8_e5m2", 1}, {DType::I8, "i8", 1},
-    {DType::U8, "u8", 1},            {DType::I32, "i32", 4},
+    {DType::F32, "f32", 4},
+    {DType::F16, "f16", 2},
+    {DType::BF16, "bf16", 2},
+    {DType::Fp8E4M3, "fp8_e4m3", 1},
+    {DType::Fp8E5M2, "fp8_e5m2", 1},
+    {DType::I8, "i8", 1},
+    {DType::U8, "u8", 1},
+    {DType::I32, "i32", 4},
     {DType::I64, "i64", 8},
 };
 

@@ -40,8 +40,10 @@ StatusOr<DynamicLibrary> DynamicLibrary::open(const std::string &path) {
   void *handle = dlopen(path.c_str(), RTLD_LOCAL | RTLD_NOW);
   if (!handle) {
     const char *message = dlerror();
-    return invalidArgument("cannot load '", path,
-                           "': ", message ? message : "dlopen failed");
+    std::string text = message ? message : "dlopen failed";
+    if (text.find("No such file or directory") != std::string::npos)
+      return notFound("cannot load '", path, "': ", text);
+    return invalidArgument("cannot load '", path, "': ", text);
   }
   return DynamicLibrary(handle);
 }

@@ -60,10 +60,9 @@ public:
     if (!v)
       return required ? missing(key) : Status::ok();
     if (!v->isInteger() || v->asInteger() < minValue)
-      return wrongType(key,
-                       minValue > 0 ? "a positive integer"
-                                    : "a non-negative integer",
-                       *v);
+      return wrongType(
+          key, minValue > 0 ? "a positive integer" : "a non-negative integer",
+          *v);
     out = v->asInteger();
     return Status::ok();
   }
@@ -159,8 +158,8 @@ Status readFunctions(const EntryReader &reader, KernelInfo &info) {
   if (info.kind == KernelKind::CacheWrite)
     return require("write", info.functions.write,
                    "a cache_write kernel needs one");
-  ATTN_RT_RETURN_IF_ERROR(require("2d", info.functions.twoD,
-                                  "an attention kernel needs one"));
+  ATTN_RT_RETURN_IF_ERROR(
+      require("2d", info.functions.twoD, "an attention kernel needs one"));
   if (info.segments > 0) {
     ATTN_RT_RETURN_IF_ERROR(
         require("split", info.functions.split, "segments > 0"));

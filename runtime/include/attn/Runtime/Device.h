@@ -124,8 +124,7 @@ public:
   virtual Status launch(const Function &fn, int64_t grid,
                         const AttentionLaunchParams &params, void *stream) = 0;
   virtual Status launch(const Function &fn, int64_t grid,
-                        const CacheWriteLaunchParams &params,
-                        void *stream) = 0;
+                        const CacheWriteLaunchParams &params, void *stream) = 0;
 
 protected:
   Device() = default;

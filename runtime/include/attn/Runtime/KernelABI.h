@@ -1,4 +1,4 @@
-/*===- KernelABI.h - Signatures of compiled host kernels -----------*- C -*-===*\
+/*===- KernelABI.h - Signatures of compiled host kernels ----------*- C -*-===*\
 |*                                                                            *|
 |* Part of the attn project, the runtime library (libattnrt).                 *|
 |*                                                                            *|
@@ -25,24 +25,15 @@ extern "C" {
 /** The name of the manifest symbol: a NUL-terminated `const char[]`. */
 #define ATTN_MANIFEST_SYMBOL "attn_manifest"
 
-/** `<name>_2d`, `<name>_split` and `<name>_reduce`. */
-typedef void (*attn_host_attention_fn)(
-    int64_t pid_begin, int64_t pid_end, const void *q, const void *k,
-    const void *v, const int32_t *block_table, const int32_t *seq_lens,
-    const int32_t *cu_seqlens_q, const int32_t *cu_seqlens_k,
-    const float *sinks, const float *alibi_slopes,
-    const int32_t *mm_prefix_ranges, const float *qq_bias,
-    const float *k_scale, const float *v_scale, const float *out_scale,
-    void *out, float *lse, float *partial_out, float *partial_lse,
-    int32_t num_seqs, int32_t num_tokens, int32_t max_blocks_per_seq,
-    int32_t max_mm_ranges, int32_t qq_bias_stride);
+/** Every exported kernel (`<name>_2d`, `_split`, `_reduce`, `_write`):
+ * runs programs [pid_begin, pid_end); `args[i]` points to the value of
+ * argument i (a buffer address or an int32_t), as CUDA's kernelParams. */
+typedef void (*attn_host_kernel_fn)(int64_t pid_begin, int64_t pid_end,
+                                    void *const *args);
 
-/** `<name>_write`. */
-typedef void (*attn_host_cache_write_fn)(
-    int64_t pid_begin, int64_t pid_end, const void *key, const void *value,
-    void *k_cache, void *v_cache, const int64_t *slot_mapping,
-    const float *k_scale, const float *v_scale, int32_t num_tokens,
-    int32_t num_slots);
+/** Number of arguments of attention and cache-write kernels. */
+#define ATTN_ATTENTION_NUM_ARGS 23
+#define ATTN_CACHE_WRITE_NUM_ARGS 9
 
 #ifdef __cplusplus
 }

@@ -61,7 +61,7 @@ struct KernelInfo {
   int64_t kvRowBytes = 0;
   bool causal = false;
   bool sinks = false;
-  /// "none" or the ALiBi form ("linear", "sqrt", ...).
+  /// "none" or the ALiBi form ("plain" or "sqrt").
   std::string alibi = "none";
   bool mmPrefix = false;
   bool qqBias = false;

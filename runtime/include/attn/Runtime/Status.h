@@ -107,11 +107,10 @@ public:
   StatusOr(const Status &status) : status_(status) { checkNotOk(); }
   StatusOr(Status &&status) : status_(std::move(status)) { checkNotOk(); }
   template <typename U = T,
-            typename = std::enable_if_t<std::is_constructible<T, U &&>::value &&
-                                        !std::is_same<std::decay_t<U>,
-                                                      Status>::value &&
-                                        !std::is_same<std::decay_t<U>,
-                                                      StatusOr<T>>::value>>
+            typename = std::enable_if_t<
+                std::is_constructible<T, U &&>::value &&
+                !std::is_same<std::decay_t<U>, Status>::value &&
+                !std::is_same<std::decay_t<U>, StatusOr<T>>::value>>
   StatusOr(U &&value) : value_(std::forward<U>(value)) {}
 
   bool isOk() const { return value_.has_value(); }
