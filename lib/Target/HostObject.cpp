@@ -117,7 +117,7 @@ void mlir::attn::registerKernelTranslations() {
         os << buildKernelManifest(module);
         return success();
       },
-      registerLLVM);
+      [](DialectRegistry &registry) { attn::registerAllDialects(registry); });
   TranslateFromMLIRRegistration object(
       "attn-to-host-object",
       "write an LLVM-dialect module as a host object file (ELF)",
