@@ -16,7 +16,7 @@ endfunction()
 # add_attn_doc(td_file out_name flag): runs mlir-tblgen FLAG on TD_FILE and
 # keeps docs/dialect/OUT_NAME.md in the source tree up to date.
 function(add_attn_doc td_file out_name flag)
-  set(LLVM_TARGET_DEFINITIONS ${td_file})
+  set(LLVM_TARGET_DEFINITIONS ${td_file}.td)
   tablegen(MLIR ${out_name}.md ${flag} ${ARGN})
   set(dst ${ATTN_SOURCE_DIR}/docs/dialect/${out_name}.md)
   add_custom_command(OUTPUT ${dst}
