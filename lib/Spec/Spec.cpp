@@ -200,7 +200,12 @@ std::optional<VariantSpec> attn::parseSpec(const std::string &text,
       error = "spec item '" + item + "' is not of the form key=value";
       return std::nullopt;
     }
-    std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    auto trim = [](std::string x) {
+      size_t b = x.find_first_not_of(" \t"), e = x.find_last_not_of(" \t");
+      return b == std::string::npos ? std::string() : x.substr(b, e - b + 1);
+    };
+    std::string key = trim(item.substr(0, eq)),
+                value = trim(item.substr(eq + 1));
     const Setter *setter = nullptr;
     for (const auto &entry : setters())
       if (entry.first == key)

@@ -234,8 +234,11 @@ static LogicalResult verifyAttention(Operation *op) {
            << "query head_size (" << headSize << ") must equal key head_size ("
            << kHead << ")" << (pth ? " (the cache row minus its 4 scale bytes)"
                                    : "");
-  if (failed(expectHeadSize(op, "value head_size", vHead)))
-    return failure();
+  if (!isSupportedHeadSize(vHead))
+    return op->emitOpError()
+           << "value head_size (" << vHead
+           << ") must be a multiple of 8 between 32 and 256"
+           << (pth ? " (the cache row minus its 4 scale bytes)" : "");
   if (failed(verifyKVType(op, kName, k.getElementType(), dtype, quant)) ||
       failed(verifyKVType(op, vName, v.getElementType(), dtype, quant)))
     return failure();
@@ -310,7 +313,8 @@ static LogicalResult verifyAttention(Operation *op) {
              << "; got " << lse;
     if (failed(expectDim(op, o.lse, "lse", od + 1, heads, "heads")))
       return failure();
-    if (split && lse.getDimSize(0) != out.getDimSize(0))
+    if (split && !lse.isDynamicDim(0) &&
+        lse.getDimSize(0) != out.getDimSize(0))
       return op->emitOpError()
              << "lse segments (" << lse.getDimSize(0)
              << ") must equal out segments (" << out.getDimSize(0) << ")";
@@ -361,6 +365,12 @@ static LogicalResult verifyAttention(Operation *op) {
            << "mm_prefix_ranges must be [num_seqs, max_ranges, 2] (start, "
               "end); got "
            << memrefOf(o.mmPrefixRanges);
+  if (o.qqBias) {
+    MemRefType qq = memrefOf(o.qqBias);
+    if (!qq.isDynamicDim(0) && !qq.isDynamicDim(1) &&
+        qq.getDimSize(0) != qq.getDimSize(1))
+      return op->emitOpError() << "qq_bias must be square [Q, Q]; got " << qq;
+  }
   if (o.qqBias && !op->hasAttr("causal"))
     return op->emitOpError() << "qq_bias (tree attention) is added on top of "
                                 "the causal mask and requires causal";
@@ -385,7 +395,9 @@ LogicalResult MergeStatesOp::verify() {
   int64_t heads = po.getDimSize(2), headV = po.getDimSize(3);
   if (failed(expectHeadSize(op, "value head_size", headV)))
     return failure();
-  if (pl.getDimSize(0) != po.getDimSize(0))
+  if (!ShapedType::isDynamic(pl.getDimSize(0)) &&
+      !ShapedType::isDynamic(po.getDimSize(0)) &&
+      pl.getDimSize(0) != po.getDimSize(0))
     return emitOpError() << "partial_lse segments (" << pl.getDimSize(0)
                          << ") must equal partial_out segments ("
                          << po.getDimSize(0) << ")";
@@ -400,9 +412,11 @@ LogicalResult MergeStatesOp::verify() {
       failed(expectScalar(op, getOutScale(), "out_scale")))
     return failure();
   bool fp8Out = isa<Float8E4M3FNType>(out.getElementType());
-  if (fp8Out != (getOutScale() != nullptr))
-    return emitOpError() << "out_scale is required by, and only read for, an "
-                            "f8E4M3FN output; out is "
+  if (fp8Out && !getOutScale())
+    return emitOpError() << "fp8 output requires out_scale";
+  if (!fp8Out && getOutScale())
+    return emitOpError() << "out_scale is only read for an f8E4M3FN output; "
+                            "out is "
                          << out.getElementType();
   if (auto lse = getLse()) {
     if (lse.getType().getRank() != 2)
@@ -455,6 +469,10 @@ LogicalResult CacheWriteOp::verify() {
   if (failed(verifyKVType(op, "k_cache", kc.getElementType(), dtype, quant)) ||
       failed(verifyKVType(op, "v_cache", vc.getElementType(), dtype, quant)))
     return failure();
+  if (kc.getElementType() != vc.getElementType())
+    return emitOpError() << "k_cache dtype (" << kc.getElementType()
+                         << ") must equal v_cache dtype ("
+                         << vc.getElementType() << ")";
   bool perTensor = quant && *quant == KVQuant::per_tensor;
   if (perTensor && !(getKScale() && getVScale()))
     return emitOpError() << "kv_quant <per_tensor> requires k_scale and v_scale";
