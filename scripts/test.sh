@@ -20,7 +20,7 @@ if [ "$lit_rc" -ne 0 ] && [ "$lit_fail" -eq 0 ]; then lit_fail=1; fi
 echo "== unit tests (ctest) =="
 ct_out=$(cd "$build" && ctest -E '^lit$' -j "$jobs" --output-on-failure 2>&1)
 ct_rc=$?
-echo "$ct_out" | grep -vE "^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed" | tail -40
+echo "$ct_out" | grep -vE "^ *([0-9]+/[0-9]+ Test +#[0-9]+: .* Passed|Start +[0-9]+:)" | tail -40
 ct_total=$(echo "$ct_out" | sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\2/p')
 ct_fail=$(echo "$ct_out" | sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/p')
 ct_total=${ct_total:-0}; ct_fail=${ct_fail:-0}
