@@ -15,11 +15,13 @@ public:
   explicit GpuPlanInfo(int64_t warp) : warp(warp) {}
   int64_t warpSize() const override { return warp; }
   int64_t preferredBlockM(int64_t) const override { return 64; }
+  // The SIMT mapping (one thread per query row, K/V through f32 shared
+  // memory) wants block_n != block_m and 32 KiB of shared memory at most.
   int64_t preferredBlockN(int64_t headSize) const override {
-    return headSize > 128 ? 32 : 64;
+    return headSize > 128 ? 16 : 32;
   }
   int64_t preferredWarps(int64_t blockM) const override {
-    return blockM >= 64 ? 4 : 1;
+    return std::max<int64_t>(1, blockM / warp);
   }
   int64_t preferredStages() const override { return 2; }
   int64_t preferredSegments() const override { return 16; }

@@ -2,12 +2,15 @@
 
 #include "attn/InitAllPasses.h"
 #include "attn/Backend/Host/Passes.h"
+#include "attn/Backend/NVIDIA/Passes.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
@@ -25,6 +28,8 @@ void mlir::attn::registerAllPasses() {
   registerAttnConversionPasses();
   host::registerAttnHostPasses();
   host::registerHostPipeline();
+  nvidia::registerAttnNVIDIAPasses();
+  nvidia::registerNVIDIAPipeline();
 
   // Upstream passes, individually: the ones our pipelines use.
   registerCanonicalizerPass();
@@ -43,4 +48,6 @@ void mlir::attn::registerAllPasses() {
   registerPass([] { return createConvertFuncToLLVMPass(); });
   registerPass([] { return createConvertControlFlowToLLVMPass(); });
   registerPass([] { return createReconcileUnrealizedCastsPass(); });
+  registerPass([] { return createConvertGpuOpsToNVVMOps(); });
+  registerPass([] { return createGpuModuleToBinaryPass(); });
 }

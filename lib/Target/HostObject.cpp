@@ -11,6 +11,7 @@
 #include "attn/Target/KernelManifest.h"
 
 #include "mlir/Dialect/DLTI/DLTI.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -115,6 +116,23 @@ void mlir::attn::registerKernelTranslations() {
       "attn-to-kernel-manifest", "write the kernel manifest (JSON)",
       [](ModuleOp module, llvm::raw_ostream &os) {
         os << buildKernelManifest(module);
+        return success();
+      },
+      [](DialectRegistry &registry) { attn::registerAllDialects(registry); });
+  TranslateFromMLIRRegistration ptx(
+      "attn-to-cuda-ptx",
+      "write the PTX of the gpu.binary that attn-nvidia-pipeline produced "
+      "(the runtime loads it with the manifest as <stem>.json beside it)",
+      [](ModuleOp module, llvm::raw_ostream &os) -> LogicalResult {
+        gpu::BinaryOp binary;
+        module.walk([&](gpu::BinaryOp b) { binary = b; });
+        if (!binary)
+          return module.emitError(
+              "no gpu.binary: run attn-nvidia-pipeline first");
+        auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+        if (object.getFormat() != gpu::CompilationTarget::Assembly)
+          return module.emitError("the gpu.binary does not hold PTX text");
+        os << object.getObject().getValue();
         return success();
       },
       [](DialectRegistry &registry) { attn::registerAllDialects(registry); });

@@ -494,6 +494,9 @@ mlir::attn::lowerAttentionToTiles(ModuleOp module, StringRef name,
     func::FuncOp fn =
         createKernelFunc(b, module, (name + suffix).str(), buffers,
                          kNumAttentionScalars, {-1, v.kvHeads, z}, "attention");
+    // The tile shape, for backends that distribute tiles over threads.
+    fn->setAttr("attn.tile", b.getDenseI64ArrayAttr(
+                                 {v.plan.getBlockM(), v.plan.getBlockN()}));
     TileBuilder t(b, op->getLoc());
     AttentionKernelBuilder(v, t, fn, mode).build();
   };

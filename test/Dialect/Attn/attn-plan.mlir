@@ -8,7 +8,7 @@
 // CHECK:         attn.paged_attention
 // CHECK-SAME:      plan <target = host, block_q = 4, block_m = 16, block_n = 32, warps = 1, stages = 1, segments = 4>
 // SM90-LABEL:  func.func @gqa4
-// SM90:          plan <target = sm_90a, block_q = 16, block_m = 64, block_n = 64, warps = 4, stages = 2, segments = 16>
+// SM90:          plan <target = sm_90a, block_q = 16, block_m = 64, block_n = 32, warps = 2, stages = 2, segments = 16>
 // OVERRIDE-LABEL: func.func @gqa4
 // OVERRIDE:      plan <target = host, block_q = 8, block_m = 32, block_n = 64, warps = 1, stages = 1, segments = 0>
 // BAD: attn-plan: unknown target 'sm_75'

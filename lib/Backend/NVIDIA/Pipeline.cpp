@@ -1,0 +1,53 @@
+//===- Pipeline.cpp - attn-nvidia-pipeline --------------------------------===//
+
+#include "attn/Backend/NVIDIA/Passes.h"
+#include "attn/Conversion/Passes.h"
+#include "attn/Dialect/Attn/Transforms/Passes.h"
+
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::attn::nvidia::buildNVIDIAPipeline(OpPassManager &pm,
+                                             const std::string &chip) {
+  attn::AttnPlanPassOptions plan;
+  plan.target = chip == "sm_90a" ? "sm_90a" : "sm_80";
+  pm.addPass(attn::createAttnPlanPass(plan));
+  pm.addPass(attn::createConvertAttnToTilesPass());
+  ConvertAttnTilesToNVVMPassOptions nv;
+  nv.chip = chip;
+  pm.addPass(createConvertAttnTilesToNVVMPass(nv));
+  OpPassManager &gpu = pm.nest<gpu::GPUModuleOp>();
+  gpu.addPass(createSCFToControlFlowPass());
+  gpu.addPass(createConvertGpuOpsToNVVMOps());
+  gpu.addPass(createCanonicalizerPass());
+  gpu.addPass(createCSEPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions bin;
+  bin.compilationTarget = "isa";
+  pm.addPass(createGpuModuleToBinaryPass(bin));
+}
+
+namespace {
+struct NVIDIAPipelineOptions
+    : public PassPipelineOptions<NVIDIAPipelineOptions> {
+  Option<std::string> chip{*this, "chip", llvm::cl::desc("target chip"),
+                           llvm::cl::init("sm_80")};
+};
+} // namespace
+
+void mlir::attn::nvidia::registerNVIDIAPipeline() {
+  PassPipelineRegistration<NVIDIAPipelineOptions>(
+      "attn-nvidia-pipeline",
+      "attn IR to PTX in a gpu.binary (plan, tiles, NVIDIA SIMT backend, "
+      "upstream NVVM lowering)",
+      [](OpPassManager &pm, const NVIDIAPipelineOptions &o) {
+        buildNVIDIAPipeline(pm, o.chip);
+      });
+}
