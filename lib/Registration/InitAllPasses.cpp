@@ -2,7 +2,10 @@
 
 #include "attn/InitAllPasses.h"
 #include "attn/Backend/Host/Passes.h"
+#include "attn/Config.h"
+#if ATTN_HAS_NVIDIA_BACKEND
 #include "attn/Backend/NVIDIA/Passes.h"
+#endif
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 
@@ -28,8 +31,10 @@ void mlir::attn::registerAllPasses() {
   registerAttnConversionPasses();
   host::registerAttnHostPasses();
   host::registerHostPipeline();
+#if ATTN_HAS_NVIDIA_BACKEND
   nvidia::registerAttnNVIDIAPasses();
   nvidia::registerNVIDIAPipeline();
+#endif
 
   // Upstream passes, individually: the ones our pipelines use.
   registerCanonicalizerPass();
