@@ -71,15 +71,16 @@ TEST(DeviceTest, DeviceKindNames) {
   EXPECT_FALSE(parseDeviceKind("tpu").has_value());
 }
 
-// These machines have no GPU driver; the GPU backends say so cleanly. (On a
-// machine with a driver they report that the backend is not built yet.)
+// Without a GPU driver the GPU backends say so cleanly. (On a machine with a
+// CUDA device, CUDA opens: see CUDADeviceTest.cpp.)
 TEST(DeviceTest, CUDAIsUnavailableWithoutADriver) {
   StatusOr<std::unique_ptr<Device>> cuda = Device::open(DeviceKind::CUDA, 0);
-  ASSERT_FALSE(cuda.isOk());
+  if (cuda.isOk())
+    GTEST_SKIP() << "a CUDA device is present: " << (*cuda)->name();
   EXPECT_EQ(cuda.status().code(), StatusCode::Unavailable);
   const std::string &message = cuda.status().message();
   EXPECT_TRUE(message == "no CUDA driver (libcuda.so.1 not found)" ||
-              message == "CUDA backend not built yet")
+              message.rfind("cuInit failed: ", 0) == 0)
       << message;
 }
 

@@ -12,6 +12,7 @@
 
 #include "attn-c/Runtime.h"
 
+#include "Common/CAPIInternal.h"
 #include "attn/Runtime/AttentionKernel.h"
 #include "attn/Runtime/CacheWriteKernel.h"
 #include "attn/Runtime/Device.h"
@@ -365,3 +366,17 @@ int attn_cache_write_run(attn_cache_write_t kernel,
 void attn_cache_write_destroy(attn_cache_write_t kernel) { delete kernel; }
 
 } // extern "C"
+
+// Accessors for the other C API files (Common/CAPIInternal.h).
+namespace attn::rt::capi {
+int reportStatus(const Status &status) { return report(status); }
+std::shared_ptr<Device> deviceOf(attn_device_t device) {
+  return device ? device->device : nullptr;
+}
+CacheWriteKernel *cacheWriteKernelOf(attn_cache_write_t kernel) {
+  return kernel ? kernel->kernel.get() : nullptr;
+}
+AttentionKernel *attentionKernelOf(attn_attention_t kernel) {
+  return kernel ? kernel->kernel.get() : nullptr;
+}
+} // namespace attn::rt::capi
