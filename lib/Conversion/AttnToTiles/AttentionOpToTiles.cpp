@@ -523,7 +523,8 @@ mlir::attn::lowerAttentionToTiles(ModuleOp module, StringRef name,
   e.append("kv_heads", num(v.kvHeads));
   e.append("head_size", num(v.headSizeQK));
   e.append("head_size_v", num(v.headSizeV));
-  e.append("block_size", num(v.blockSize));
+  if (v.paged) // varlen K/V has no blocks
+    e.append("block_size", num(v.blockSize));
   e.append("kv_layout", str(v.paged ? "paged" : "varlen"));
   e.append("dtype", str(dtypeName(v.dtype)));
   e.append("kv_dtype", str(kvDtypeName(v.kvType, v.kvQuant)));
