@@ -212,8 +212,8 @@ std::optional<AttentionData> makeAttentionInputs(const VariantSpec &spec,
   d.cuSeqlensQ = i32Tensor(cuQ, {numSeqs + 1});
 
   // Keys and values, as floats per (slot, kv head) row, then stored.
-  int64_t numRows; // slots (paged) or key tokens (varlen)
-  std::vector<int64_t> rowOfKey; // per (s, j), flattened
+  int64_t numRows;               // slots (paged) or key tokens (varlen)
+  std::vector<int64_t> rowOfKey; // cache row of key j of sequence s, flat
   std::vector<int64_t> keyOffset(static_cast<size_t>(numSeqs + 1), 0);
   for (int64_t s = 0; s < numSeqs; ++s)
     keyOffset[s + 1] = keyOffset[s] + batch.seqs[s].seqLen;
@@ -248,7 +248,8 @@ std::optional<AttentionData> makeAttentionInputs(const VariantSpec &spec,
     rowOfKey.resize(static_cast<size_t>(keyOffset[numSeqs]));
     for (int64_t s = 0; s < numSeqs; ++s)
       for (int64_t j = 0; j < batch.seqs[s].seqLen; ++j)
-        rowOfKey[keyOffset[s] + j] = table[s * maxBlocks + j / bs] * bs + j % bs;
+        rowOfKey[keyOffset[s] + j] =
+            table[s * maxBlocks + j / bs] * bs + j % bs;
     d.k = HostTensor(kvStorage, {numBlocks, bs, kvHeads, dk + pad});
     d.v = HostTensor(kvStorage, {numBlocks, bs, kvHeads, dv + pad});
   } else {
@@ -286,8 +287,6 @@ std::optional<AttentionData> makeAttentionInputs(const VariantSpec &spec,
     vScale = static_cast<float>(std::max<double>(vm, 1e-3) / fmax);
     d.kScale = f32Scalar(kScale);
     d.vScale = f32Scalar(vScale);
-  } else if (quant == KvQuant::None) {
-    // Round to the storage dtype first (quantizeRow rounds anyway).
   }
   for (int64_t key = 0; key < numKeys; ++key)
     for (int64_t h = 0; h < kvHeads; ++h) {
@@ -295,7 +294,6 @@ std::optional<AttentionData> makeAttentionInputs(const VariantSpec &spec,
       storeRow(spec, d.k, row, &kf[(key * kvHeads + h) * dk], dk, kScale);
       storeRow(spec, d.v, row, &vf[(key * kvHeads + h) * dv], dv, vScale);
     }
-  (void)numRows;
 
   // Optional inputs.
   if (spec.sinks) {
@@ -320,8 +318,8 @@ std::optional<AttentionData> makeAttentionInputs(const VariantSpec &spec,
         continue; // all padding
       // 0: a range across the context/query boundary (bidirectional into
       // later query tokens).
-      int64_t a = rng.range(std::max<int64_t>(0, ctx - 9),
-                            std::min(ctx, len - 2));
+      int64_t a =
+          rng.range(std::max<int64_t>(0, ctx - 9), std::min(ctx, len - 2));
       int64_t b = rng.range(a + 1, len - 1);
       r[0] = static_cast<int32_t>(a);
       r[1] = static_cast<int32_t>(b);
@@ -434,8 +432,8 @@ CacheWriteData makeCacheWriteForAttention(const VariantSpec &spec,
           j % bs);
   }
   for (int64_t p = 0; p < padTokens; ++p) {
-    size_t at = static_cast<size_t>(
-        rng.range(0, static_cast<int64_t>(slots.size())));
+    size_t at =
+        static_cast<size_t>(rng.range(0, static_cast<int64_t>(slots.size())));
     slots.insert(slots.begin() + static_cast<std::ptrdiff_t>(at), -1);
   }
   int64_t numTokens = static_cast<int64_t>(slots.size());

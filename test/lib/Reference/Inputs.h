@@ -125,8 +125,7 @@ CacheWriteData makeCacheWriteForAttention(const VariantSpec &spec,
                                           int64_t padTokens, uint64_t seed);
 
 /// The cache_write spec that fills the cache of attention spec `spec`.
-std::string cacheWriteSpecFor(const VariantSpec &spec,
-                              const std::string &name);
+std::string cacheWriteSpecFor(const VariantSpec &spec, const std::string &name);
 
 } // namespace ref
 } // namespace attn

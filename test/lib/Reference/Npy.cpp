@@ -157,8 +157,8 @@ bool dumpAttention(const std::string &dir, const std::string &specText,
     std::string logical;
     bool asBytes;
   };
-  std::string kvLogical = pth ? spec.kvDtype
-                              : std::string(rt::dtypeName(data.k.dtype));
+  std::string kvLogical =
+      pth ? spec.kvDtype : std::string(rt::dtypeName(data.k.dtype));
   std::vector<Entry> entries = {
       {"q", &data.q, rt::dtypeName(data.q.dtype), false},
       {paged ? "k_cache" : "k", &data.k, kvLogical, pth},
@@ -221,8 +221,7 @@ bool dumpAttention(const std::string &dir, const std::string &specText,
     << ",\n  \"softmax_scale\": " << spec.effectiveScale()
     << ",\n  \"kv_layout\": " << jsonQuote(paged ? "paged" : "varlen")
     << ",\n  \"kv_dtype\": " << jsonQuote(spec.kvDtype)
-    << ",\n  \"batch\": " << jsonQuote(batch.str())
-    << ",\n  \"query_lens\": [";
+    << ",\n  \"batch\": " << jsonQuote(batch.str()) << ",\n  \"query_lens\": [";
   for (size_t i = 0; i < batch.seqs.size(); ++i)
     m << (i ? ", " : "") << batch.seqs[i].queryLen;
   m << "],\n  \"seq_lens\": [";

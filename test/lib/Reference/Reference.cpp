@@ -500,8 +500,8 @@ bool keepImpl(const VariantSpec &spec, const AttentionData &data, int64_t s,
   if (spec.windowRight >= 0)
     base = base && j <= i + spec.windowRight;
   if (spec.chunkSize > 0)
-    base = base && (i / spec.chunkSize - j / spec.chunkSize <=
-                    spec.chunkLookback);
+    base =
+        base && (i / spec.chunkSize - j / spec.chunkSize <= spec.chunkLookback);
   if (base)
     return true;
   if (spec.mmPrefix && data.mmPrefixRanges.given()) {
@@ -566,8 +566,8 @@ AttentionResult referenceAttention(const VariantSpec &spec,
           if (spec.alibi == "1")
             x += slope * static_cast<double>(j - i);
           else if (spec.alibi == "sqrt")
-            x += slope * -std::sqrt(static_cast<double>(std::max<int64_t>(
-                             i - j, 0)));
+            x += slope *
+                 -std::sqrt(static_cast<double>(std::max<int64_t>(i - j, 0)));
           if (spec.qqBias) {
             int64_t b = j - ctx;
             if (b >= 0 && b < qLen)
@@ -619,9 +619,8 @@ void referenceCacheWrite(const VariantSpec &spec, CacheWriteData &data) {
   int64_t pad = kvRowPad(spec);
   int64_t elemSize = static_cast<int64_t>(rt::dtypeSize(kvStorageOf(spec)));
   int64_t numTokens = data.slotMapping.numElements();
-  int64_t numSlots = data.kCache.given()
-                         ? data.kCache.shape[0] * data.kCache.shape[1]
-                         : 0;
+  int64_t numSlots =
+      data.kCache.given() ? data.kCache.shape[0] * data.kCache.shape[1] : 0;
   float ks = data.kScale.given() ? static_cast<float>(data.kScale.get(0)) : 1;
   float vs = data.vScale.given() ? static_cast<float>(data.vScale.get(0)) : 1;
   std::vector<float> row;
@@ -640,10 +639,11 @@ void referenceCacheWrite(const VariantSpec &spec, CacheWriteData &data) {
                         Side{&data.value, &data.vCache, dv, vs}}) {
         row.resize(static_cast<size_t>(side.d));
         for (int64_t c = 0; c < side.d; ++c)
-          row[c] = static_cast<float>(
-              side.src->get((t * kvHeads + h) * side.d + c));
+          row[c] =
+              static_cast<float>(side.src->get((t * kvHeads + h) * side.d + c));
         int64_t rowBytes = (side.d + pad) * elemSize;
-        uint8_t *dst = side.cache->bytes.data() + (slot * kvHeads + h) * rowBytes;
+        uint8_t *dst =
+            side.cache->bytes.data() + (slot * kvHeads + h) * rowBytes;
         quantizeRow(spec, row.data(), side.d, side.scale, dst);
       }
     }
@@ -731,8 +731,8 @@ CacheComparison compareCache(const VariantSpec &spec, const HostTensor &got,
     c.firstBadRow = 0;
     return c;
   }
-  bool pth = quant == KvQuant::PerTokenHeadInt8 ||
-             quant == KvQuant::PerTokenHeadFp8;
+  bool pth =
+      quant == KvQuant::PerTokenHeadInt8 || quant == KvQuant::PerTokenHeadFp8;
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t *a = got.bytes.data() + r * rowBytes;
     const uint8_t *b = refT.bytes.data() + r * rowBytes;
@@ -768,7 +768,7 @@ CacheComparison compareCache(const VariantSpec &spec, const HostTensor &got,
         bad = true;
       // Decoded difference, for the message.
       HostTensor ta(pth ? (quant == KvQuant::PerTokenHeadInt8 ? DType::I8
-                                                               : DType::Fp8E4M3)
+                                                              : DType::Fp8E4M3)
                         : storage,
                     {1}),
           tb = ta;

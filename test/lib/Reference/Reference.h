@@ -134,19 +134,19 @@ void quantizeRow(const VariantSpec &spec, const float *x, int64_t d,
 /// Everything an attention kernel reads, in host memory, in the layout of
 /// docs/KernelABI.md. Absent optional inputs have an empty shape.
 struct AttentionData {
-  HostTensor q;            ///< [num_tokens, heads, head_size]
-  HostTensor k, v;         ///< paged caches, or varlen k / v
-  HostTensor blockTable;   ///< [num_seqs, max_blocks_per_seq] i32 (paged)
-  HostTensor seqLens;      ///< [num_seqs] i32 (paged)
-  HostTensor cuSeqlensQ;   ///< [num_seqs + 1] i32
-  HostTensor cuSeqlensK;   ///< [num_seqs + 1] i32 (varlen)
-  HostTensor sinks;        ///< [heads] f32
-  HostTensor alibiSlopes;  ///< [heads] f32
+  HostTensor q;              ///< [num_tokens, heads, head_size]
+  HostTensor k, v;           ///< paged caches, or varlen k / v
+  HostTensor blockTable;     ///< [num_seqs, max_blocks_per_seq] i32 (paged)
+  HostTensor seqLens;        ///< [num_seqs] i32 (paged)
+  HostTensor cuSeqlensQ;     ///< [num_seqs + 1] i32
+  HostTensor cuSeqlensK;     ///< [num_seqs + 1] i32 (varlen)
+  HostTensor sinks;          ///< [heads] f32
+  HostTensor alibiSlopes;    ///< [heads] f32
   HostTensor mmPrefixRanges; ///< [num_seqs, max_ranges, 2] i32
-  HostTensor qqBias;       ///< [n, n] f32
+  HostTensor qqBias;         ///< [n, n] f32
   HostTensor kScale, vScale, outScale; ///< [1] f32
-  HostTensor out;          ///< [num_tokens, heads, head_size_v], out dtype
-  HostTensor lse;          ///< [num_tokens, heads] f32 (lse=1)
+  HostTensor out; ///< [num_tokens, heads, head_size_v], out dtype
+  HostTensor lse; ///< [num_tokens, heads] f32 (lse=1)
 
   int64_t numSeqs() const {
     return cuSeqlensQ.given() ? cuSeqlensQ.shape[0] - 1 : 0;
@@ -181,10 +181,10 @@ bool referenceKeep(const VariantSpec &spec, const AttentionData &data,
 
 /// What a cache_write kernel reads and writes.
 struct CacheWriteData {
-  HostTensor key;         ///< [num_tokens, kv_heads, head_size], dtype
-  HostTensor value;       ///< [num_tokens, kv_heads, head_size_v]
+  HostTensor key;            ///< [num_tokens, kv_heads, head_size], dtype
+  HostTensor value;          ///< [num_tokens, kv_heads, head_size_v]
   HostTensor kCache, vCache; ///< [num_blocks, block_size, kv_heads, d(+4)]
-  HostTensor slotMapping; ///< [num_tokens] i64, -1 = skip
+  HostTensor slotMapping;    ///< [num_tokens] i64, -1 = skip
   HostTensor kScale, vScale; ///< [1] f32 (per-tensor fp8)
 };
 

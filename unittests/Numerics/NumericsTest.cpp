@@ -1,0 +1,807 @@
+//===- NumericsTest.cpp - Compiled kernels against the reference ----------===//
+//
+// Part of the attn project, the numerics unit tests.
+//
+//===----------------------------------------------------------------------===//
+//
+// Every case compiles a variant spec through the real host pipeline
+// (compileSpecToHostBundle, with a split-KV form: segments = 3), loads the
+// bundle with the runtime's CPU device, runs it on BOTH launch paths (2D
+// and split-KV + reduce) over mixed batches, and compares the output (and
+// lse) with the double-precision reference of test/lib/Reference.
+//
+// Inputs (test/lib/Reference/Inputs.h): q, k, v ~ N(0, 1) rounded to the
+// storage dtype (the reference reads the same stored values, quantized
+// caches decoded as stored, so only the kernel's arithmetic error is
+// measured); shuffled non-contiguous block tables with a spare column;
+// NaN in every cache slot no sequence uses; `out` and `lse` pre-filled
+// with NaN so unwritten rows fail.
+//
+// Tolerances (relative to max|ref| of the output; lse absolute, in natural
+// log units) are per output dtype; see toleranceFor() below. Variants are
+// tested alone in f32 where possible, because an off-by-one in a mask
+// changes the output by about 1/seq_len of its scale, which a bf16
+// tolerance could hide; the realistic combinations run in bf16.
+//
+// Compiled bundles are cached on disk, keyed by the spec, the compile
+// options and the identity (size, mtime) of this test binary, which links
+// the compiler statically: ctest runs each case in its own process, and a
+// rebuilt compiler gives a rebuilt binary, hence fresh bundles. The cache
+// lives in ATTN_NUMERICS_BUNDLE_DIR (the build tree) unless the
+// environment variable of the same name says otherwise;
+// ATTN_NUMERICS_NO_CACHE=1 compiles into a temporary directory instead.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Reference/Inputs.h"
+#include "Reference/Reference.h"
+
+#include "attn/Runtime/Runtime.h"
+#include "attn/Spec/Spec.h"
+#include "attn/Target/HostBundle.h"
+
+#include "gtest/gtest.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+#ifndef ATTN_NUMERICS_BUNDLE_DIR
+#define ATTN_NUMERICS_BUNDLE_DIR ""
+#endif
+
+namespace fs = std::filesystem;
+using namespace attn;
+using namespace attn::ref;
+using attn::rt::DType;
+using attn::rt::Path;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Tolerances
+//===----------------------------------------------------------------------===//
+
+/// Error bounds per output dtype. `out` is relative to max|ref|: the output
+/// is rounded once to its dtype, half an ulp = 2^-24 (f32), 2^-11 (f16),
+/// 2^-8 (bf16), 2^-4 (fp8 e4m3) of the value, on top of the f32 arithmetic
+/// of the kernel (scores, exp, online softmax, split-KV merge). `lse` is
+/// absolute (natural log units; lse is always f32).
+///
+/// Largest errors measured over this whole suite, both paths (CPU,
+/// host backend): out f32 6.5e-7, f16 3.2e-4, bf16 3.2e-3, fp8 e4m3
+/// 5.8e-2; lse 5.6e-7. The bounds sit 1.1x (fp8: at the rounding bound)
+/// to 30x above those; a mask off by one key changes the output by ~1e-1.
+struct Tolerance {
+  double out; ///< relative to max|ref|
+  double lse; ///< absolute
+};
+Tolerance toleranceFor(const VariantSpec &spec) {
+  switch (outDtypeOf(spec)) {
+  case DType::F32:
+    return {1e-5, 2e-5};
+  case DType::F16:
+    return {2e-3, 2e-5};
+  case DType::BF16:
+    return {1e-2, 2e-5};
+  case DType::Fp8E4M3:
+    return {7e-2, 2e-5};
+  default:
+    return {1e-2, 2e-5};
+  }
+}
+
+constexpr int64_t kSegments = 3;
+
+//===----------------------------------------------------------------------===//
+// Bundles and the runtime
+//===----------------------------------------------------------------------===//
+
+uint64_t fnv1a(const std::string &s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string hex(uint64_t x) {
+  std::ostringstream os;
+  os << std::hex << x;
+  return os.str();
+}
+
+/// Identity of this binary: a rebuilt compiler means a relinked test.
+std::string binaryIdentity() {
+  struct stat st;
+  if (::stat("/proc/self/exe", &st) != 0)
+    return "unknown";
+  return hex(fnv1a(std::to_string(st.st_size) + ":" +
+                   std::to_string(st.st_mtim.tv_sec) + "." +
+                   std::to_string(st.st_mtim.tv_nsec)));
+}
+
+class Harness {
+public:
+  static Harness &get() {
+    static Harness h;
+    return h;
+  }
+
+  rt::Device *device() { return device_.get(); }
+
+  /// Compiles (or finds) the bundle of `spec` and loads it; null with a
+  /// test failure on error.
+  rt::Module *module(const std::string &spec) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = modules_.find(spec);
+    if (it != modules_.end())
+      return it->second.get();
+    std::string path, error;
+    if (!bundle(spec, path, error)) {
+      ADD_FAILURE() << "compiling spec '" << spec << "' failed: " << error;
+      return nullptr;
+    }
+    auto loaded = device_->loadModule(path);
+    if (!loaded.isOk()) {
+      ADD_FAILURE() << "loading " << path << " (spec '" << spec
+                    << "'): " << loaded.status().toString();
+      return nullptr;
+    }
+    rt::Module *m = loaded->get();
+    modules_[spec] = std::move(*loaded);
+    return m;
+  }
+
+  ~Harness() {
+    modules_.clear(); // before the device
+    device_.reset();
+    if (!tempDir_.empty()) {
+      std::error_code ec;
+      fs::remove_all(tempDir_, ec);
+    }
+  }
+
+private:
+  Harness() {
+    auto dev = rt::Device::open(rt::DeviceKind::CPU);
+    if (!dev.isOk()) {
+      ADD_FAILURE() << "cannot open the CPU device: "
+                    << dev.status().toString();
+      return;
+    }
+    device_ = std::move(*dev);
+    std::string base;
+    if (const char *env = std::getenv("ATTN_NUMERICS_BUNDLE_DIR"))
+      base = env;
+    else
+      base = ATTN_NUMERICS_BUNDLE_DIR;
+    const char *noCache = std::getenv("ATTN_NUMERICS_NO_CACHE");
+    bool useCache = !base.empty() && !(noCache && std::string(noCache) == "1");
+    std::error_code ec;
+    if (useCache) {
+      std::string id = binaryIdentity();
+      dir_ = base + "/" + id;
+      fs::create_directories(dir_, ec);
+      if (ec) {
+        useCache = false;
+      } else {
+        // Bundles of older builds of this binary.
+        for (const auto &entry : fs::directory_iterator(base, ec))
+          if (entry.is_directory() && entry.path().filename() != id)
+            fs::remove_all(entry.path(), ec);
+      }
+    }
+    if (!useCache) {
+      std::string tmpl =
+          (fs::temp_directory_path(ec) / "attn-numerics-XXXXXX").string();
+      std::vector<char> buf(tmpl.begin(), tmpl.end());
+      buf.push_back('\0');
+      if (::mkdtemp(buf.data()))
+        tempDir_ = dir_ = buf.data();
+      else
+        dir_ = ".";
+    }
+  }
+
+  bool bundle(const std::string &spec, std::string &path, std::string &error) {
+    std::string key = spec + "|segments=" + std::to_string(kSegments);
+    path = dir_ + "/" + hex(fnv1a(key)) + ".so";
+    std::error_code ec;
+    if (fs::exists(path, ec))
+      return true;
+    std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    mlir::attn::HostCompileOptions options;
+    options.segments = kSegments;
+    if (!mlir::attn::compileSpecToHostBundle(spec, tmp, error, options)) {
+      fs::remove(tmp, ec);
+      return false;
+    }
+    fs::rename(tmp, path, ec); // atomic: parallel ctest processes may race
+    if (ec) {
+      error = "cannot rename " + tmp + " to " + path + ": " + ec.message();
+      return false;
+    }
+    return true;
+  }
+
+  std::mutex mutex_;
+  std::unique_ptr<rt::Device> device_;
+  std::map<std::string, std::unique_ptr<rt::Module>> modules_;
+  std::string dir_, tempDir_;
+};
+
+//===----------------------------------------------------------------------===//
+// Attention checks
+//===----------------------------------------------------------------------===//
+
+VariantSpec parse(const std::string &text) {
+  std::string error;
+  std::optional<VariantSpec> spec = parseSpec(text, error);
+  EXPECT_TRUE(spec.has_value()) << "bad spec '" << text << "': " << error;
+  return spec ? *spec : VariantSpec();
+}
+
+Batch batchOf(const std::string &text) {
+  std::string error;
+  std::optional<Batch> b = parseBatch(text, error);
+  EXPECT_TRUE(b.has_value()) << error;
+  return b ? *b : Batch();
+}
+
+rt::AttentionArgs argsFor(AttentionData &d, Path path) {
+  rt::AttentionArgs a;
+  a.q = d.q.ref();
+  a.kCache = d.k.ref();
+  a.vCache = d.v.ref();
+  a.blockTable = d.blockTable.ref();
+  a.seqLens = d.seqLens.ref();
+  a.cuSeqlensQ = d.cuSeqlensQ.ref();
+  a.cuSeqlensK = d.cuSeqlensK.ref();
+  a.sinks = d.sinks.ref();
+  a.alibiSlopes = d.alibiSlopes.ref();
+  a.mmPrefixRanges = d.mmPrefixRanges.ref();
+  a.qqBias = d.qqBias.ref();
+  a.kScale = d.kScale.ref();
+  a.vScale = d.vScale.ref();
+  a.outScale = d.outScale.ref();
+  a.out = d.out.ref();
+  a.lse = d.lse.ref();
+  a.path = path;
+  return a;
+}
+
+/// "token 12 (seq 3, query 4) head 1 dim 7" for a flat output index.
+std::string where(const AttentionData &d, int64_t index, int64_t heads,
+                  int64_t dim) {
+  if (index < 0)
+    return "-";
+  int64_t token = index / (heads * dim);
+  int64_t head = (index / dim) % heads;
+  int64_t c = index % dim;
+  int64_t seq = 0;
+  const int32_t *cu = d.cuSeqlensQ.as<int32_t>();
+  while (seq + 1 < d.numSeqs() && cu[seq + 1] <= token)
+    ++seq;
+  std::ostringstream os;
+  os << "token " << token << " (seq " << seq << ", query " << token - cu[seq]
+     << ") head " << head << " dim " << c;
+  return os.str();
+}
+
+/// The largest rel_err seen per output dtype in this process (printed at the
+/// end, to keep the tolerances honest).
+std::map<std::string, double> &maxSeen() {
+  static std::map<std::string, double> m;
+  return m;
+}
+
+/// Runs `data` through `kernel` on `path` and compares with `ref`.
+void runAndCompare(const VariantSpec &spec, rt::AttentionKernel &kernel,
+                   const AttentionData &data, const AttentionResult &ref,
+                   Path path, const std::string &what) {
+  AttentionData d = data; // fresh NaN-filled out / lse
+  rt::Status st = kernel.run(argsFor(d, path));
+  ASSERT_TRUE(st.isOk()) << what << ": run failed: " << st.toString();
+  EXPECT_EQ(kernel.lastPath(), path) << what;
+  Tolerance tol = toleranceFor(spec);
+  int64_t dv = spec.effectiveHeadSizeV();
+  Comparison out = compare(decode(d.out), ref.out);
+  double &seen = maxSeen()["out " + spec.effectiveOutDtype()];
+  seen = std::max(seen, out.relErr);
+  EXPECT_TRUE(out.within(tol.out))
+      << what << "\n  out: " << out.str() << "\n  at "
+      << where(d, out.worstIndex, spec.heads, dv) << "\n  tolerance "
+      << tol.out;
+  if (spec.lse) {
+    Comparison lse = compare(decode(d.lse), ref.lse);
+    double &lseSeen = maxSeen()["lse (absolute)"];
+    lseSeen = std::max(lseSeen, lse.maxAbsErr);
+    EXPECT_TRUE(lse.numBad == 0 && lse.maxAbsErr <= tol.lse)
+        << what << "\n  lse: " << lse.str() << "\n  at "
+        << where(d, lse.worstIndex, spec.heads, 1) << "\n  tolerance "
+        << tol.lse << " (absolute)";
+  }
+}
+
+struct Options {
+  GenOptions gen;
+};
+
+/// Compiles `specText`, then for each batch: random inputs, the reference,
+/// and a run on both paths.
+void checkAttention(const std::string &specText,
+                    const std::vector<std::string> &batches,
+                    const Options &options = {}) {
+  VariantSpec spec = parse(specText);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  Harness &h = Harness::get();
+  ASSERT_NE(h.device(), nullptr);
+  rt::Module *module = h.module(specText);
+  ASSERT_NE(module, nullptr);
+  int64_t maxTokens = 1;
+  for (const std::string &b : batches)
+    maxTokens = std::max(maxTokens, batchOf(b).numTokens());
+  auto kernel =
+      rt::AttentionKernel::create(*h.device(), *module, spec.name, maxTokens);
+  ASSERT_TRUE(kernel.isOk()) << kernel.status().toString();
+  ASSERT_TRUE((*kernel)->info().hasSplit())
+      << "spec '" << specText << "' has no split-KV form";
+  uint64_t seed = options.gen.seed;
+  for (const std::string &batchText : batches) {
+    Batch batch = batchOf(batchText);
+    GenOptions gen = options.gen;
+    gen.seed = seed++;
+    std::string error;
+    std::optional<AttentionData> data =
+        makeAttentionInputs(spec, batch, gen, error);
+    ASSERT_TRUE(data.has_value()) << error;
+    AttentionResult ref = referenceAttention(spec, *data);
+    for (Path path : {Path::TwoD, Path::Split}) {
+      std::string what = "spec '" + specText + "' batch '" + batchText +
+                         "' seed " + std::to_string(gen.seed) + " path " +
+                         rt::pathName(path);
+      runAndCompare(spec, **kernel, *data, ref, path, what);
+    }
+  }
+}
+
+// Batches. Each mixes decode (query 1), chunked prefill (query < context),
+// full prefill (query == seq_len), a sequence with context but no query,
+// an empty sequence, and lengths that are not multiples of the block size
+// (16) or of the tiles.
+const char *const kMixed = "1:37,7:7,0:19,5:40,33:70,0:0,1:1,19:19";
+/// Long keys: several KV tiles per split segment.
+const char *const kLong = "1:300,3:257,1:129,0:0,64:64";
+/// Small, odd.
+const char *const kSmall = "2:3,1:17,3:3";
+
+const char *const kBase = "heads=4,kv_heads=2,head_size=64,dtype=f32";
+
+std::string with(const std::string &extra) {
+  return std::string(kBase) + "," + extra;
+}
+
+//===----------------------------------------------------------------------===//
+// Cache write checks
+//===----------------------------------------------------------------------===//
+
+rt::CacheWriteArgs writeArgsFor(CacheWriteData &w) {
+  rt::CacheWriteArgs a;
+  a.key = w.key.ref();
+  a.value = w.value.ref();
+  a.kCache = w.kCache.ref();
+  a.vCache = w.vCache.ref();
+  a.slotMapping = w.slotMapping.ref();
+  a.kScale = w.kScale.ref();
+  a.vScale = w.vScale.ref();
+  return a;
+}
+
+std::unique_ptr<rt::CacheWriteKernel>
+cacheWriteKernel(const std::string &spec, const std::string &name) {
+  Harness &h = Harness::get();
+  if (!h.device())
+    return nullptr;
+  rt::Module *module = h.module(spec);
+  if (!module)
+    return nullptr;
+  auto kernel = rt::CacheWriteKernel::create(*h.device(), *module, name);
+  EXPECT_TRUE(kernel.isOk()) << kernel.status().toString();
+  return kernel.isOk() ? std::move(*kernel) : nullptr;
+}
+
+void checkCacheWrite(const std::string &specText, int64_t numTokens,
+                     int64_t numBlocks, int64_t padEvery, uint64_t seed) {
+  VariantSpec spec = parse(specText);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  auto kernel = cacheWriteKernel(specText, spec.name);
+  ASSERT_NE(kernel, nullptr);
+  CacheWriteData expected =
+      makeCacheWriteInputs(spec, numTokens, numBlocks, padEvery, seed);
+  CacheWriteData got = expected;
+  rt::Status st = kernel->run(writeArgsFor(got));
+  ASSERT_TRUE(st.isOk()) << st.toString();
+  referenceCacheWrite(spec, expected);
+  CacheComparison k =
+      compareCache(spec, got.kCache, expected.kCache, spec.headSize);
+  CacheComparison v = compareCache(spec, got.vCache, expected.vCache,
+                                   spec.effectiveHeadSizeV());
+  EXPECT_TRUE(k.ok()) << "spec '" << specText << "' k_cache: " << k.str();
+  EXPECT_TRUE(v.ok()) << "spec '" << specText << "' v_cache: " << v.str();
+  // Rounding of x / scale may differ in the last f32 bit from the
+  // reference's; more than a handful of one-step differences is a bug.
+  EXPECT_LE(k.inexactElements, k.elements / 1000 + 1) << k.str();
+  EXPECT_LE(v.inexactElements, v.elements / 1000 + 1) << v.str();
+}
+
+/// Cache write of every position of a batch with the cache_write kernel,
+/// then attention on the written cache; the reference does both steps
+/// itself.
+void checkEndToEnd(const std::string &attnSpecText,
+                   const std::vector<std::string> &batches) {
+  VariantSpec spec = parse(attnSpecText);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  std::string writeSpecText = cacheWriteSpecFor(spec, "write");
+  VariantSpec writeSpec = parse(writeSpecText);
+  Harness &h = Harness::get();
+  ASSERT_NE(h.device(), nullptr);
+  auto writer = cacheWriteKernel(writeSpecText, "write");
+  ASSERT_NE(writer, nullptr);
+  rt::Module *module = h.module(attnSpecText);
+  ASSERT_NE(module, nullptr);
+  int64_t maxTokens = 1;
+  for (const std::string &b : batches)
+    maxTokens = std::max(maxTokens, batchOf(b).numTokens());
+  auto kernel =
+      rt::AttentionKernel::create(*h.device(), *module, spec.name, maxTokens);
+  ASSERT_TRUE(kernel.isOk()) << kernel.status().toString();
+  uint64_t seed = 100;
+  for (const std::string &batchText : batches) {
+    Batch batch = batchOf(batchText);
+    GenOptions gen;
+    gen.seed = seed++;
+    std::string error;
+    std::optional<AttentionData> data =
+        makeAttentionInputs(spec, batch, gen, error);
+    ASSERT_TRUE(data.has_value()) << error;
+    CacheWriteData expected =
+        makeCacheWriteForAttention(spec, *data, /*padTokens=*/3, gen.seed);
+    CacheWriteData got = expected;
+    rt::Status st = writer->run(writeArgsFor(got));
+    ASSERT_TRUE(st.isOk()) << st.toString();
+    referenceCacheWrite(writeSpec, expected);
+
+    AttentionData refData = *data;
+    refData.k = expected.kCache;
+    refData.v = expected.vCache;
+    AttentionResult ref = referenceAttention(spec, refData);
+    AttentionData kernelData = *data;
+    kernelData.k = got.kCache;
+    kernelData.v = got.vCache;
+    for (Path path : {Path::TwoD, Path::Split})
+      runAndCompare(spec, **kernel, kernelData, ref, path,
+                    "end-to-end spec '" + attnSpecText + "' batch '" +
+                        batchText + "' path " + rt::pathName(path));
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The reference itself
+//===----------------------------------------------------------------------===//
+
+TEST(Reference, Formats) {
+  EXPECT_EQ(floatToBf16(1.0f), 0x3f80);
+  EXPECT_EQ(bf16ToFloat(floatToBf16(1.00390625f)), 1.0f); // tie to even
+  EXPECT_EQ(bf16ToFloat(floatToBf16(1.01171875f)), 1.015625f);
+  EXPECT_EQ(floatToF16(1.0f), 0x3c00);
+  EXPECT_EQ(floatToF16(65504.0f), 0x7bff);
+  EXPECT_EQ(floatToF16(65520.0f), 0x7c00); // rounds to inf
+  EXPECT_EQ(f16ToFloat(0x0001), std::ldexp(1.0f, -24));
+  EXPECT_EQ(floatToFp8E4M3(448.0f), 0x7e);
+  EXPECT_EQ(floatToFp8E4M3(1000.0f), 0x7e);               // saturates
+  EXPECT_EQ(floatToFp8E4M3(1000.0f, false) & 0x7f, 0x7f); // NaN
+  EXPECT_EQ(floatToFp8E4M3(464.0f, false), 0x7e);         // tie to even: 448
+  EXPECT_EQ(fp8E4M3ToFloat(0x01), std::ldexp(1.0f, -9));
+  EXPECT_EQ(fp8E4M3ToFloat(0x38), 1.0f);
+  EXPECT_TRUE(std::isnan(fp8E4M3ToFloat(0xff)));
+  EXPECT_EQ(floatToFp8E5M2(57344.0f), 0x7b);
+  EXPECT_EQ(fp8E5M2ToFloat(0x3c), 1.0f);
+  EXPECT_TRUE(std::isinf(fp8E5M2ToFloat(0x7c)));
+  EXPECT_EQ(fp8E5M2ToFloat(0x01), std::ldexp(1.0f, -16));
+  for (int b = 0; b < 256; ++b) {
+    float x = fp8E4M3ToFloat(static_cast<uint8_t>(b));
+    if (!std::isnan(x) && x != 0)
+      EXPECT_EQ(floatToFp8E4M3(x), b) << b;
+    float y = fp8E5M2ToFloat(static_cast<uint8_t>(b));
+    if (!std::isnan(y) && y != 0 && !std::isinf(y))
+      EXPECT_EQ(floatToFp8E5M2(y), b) << b;
+  }
+}
+
+TEST(Reference, Batch) {
+  std::string error;
+  auto b = parseBatch("1:37,0:0,5:40", error);
+  ASSERT_TRUE(b.has_value()) << error;
+  EXPECT_EQ(b->numSeqs(), 3);
+  EXPECT_EQ(b->numTokens(), 6);
+  EXPECT_EQ(b->maxSeqLen(), 40);
+  EXPECT_EQ(b->str(), "1:37,0:0,5:40");
+  EXPECT_FALSE(parseBatch("", error).has_value());
+  EXPECT_FALSE(parseBatch("1:2,", error).has_value());
+  EXPECT_FALSE(parseBatch("1", error).has_value());
+  EXPECT_FALSE(parseBatch("-1:3", error).has_value());
+  EXPECT_FALSE(parseBatch("a:3", error).has_value());
+}
+
+/// A hand-computed case: one sequence, one head, head size 1.
+TEST(Reference, HandComputed) {
+  VariantSpec spec = parse("heads=1,kv_heads=1,head_size=32,dtype=f32,"
+                           "block_size=2,scale=1,sinks=1,lse=1");
+  Batch batch = batchOf("1:3");
+  GenOptions gen;
+  std::string error;
+  auto d = makeAttentionInputs(spec, batch, gen, error);
+  ASSERT_TRUE(d.has_value()) << error;
+  // q = e0; k_j = j * e0; v_j = (j + 1) e0; sink = 0.5.
+  std::fill(d->q.bytes.begin(), d->q.bytes.end(), 0);
+  d->q.set(0, 1.0);
+  const int32_t *table = d->blockTable.as<int32_t>();
+  for (int j = 0; j < 3; ++j) {
+    int64_t row = table[j / 2] * 2 + j % 2;
+    for (int c = 0; c < 32; ++c) {
+      d->k.set(row * 32 + c, c == 0 ? j : 0);
+      d->v.set(row * 32 + c, c == 0 ? j + 1 : 0);
+    }
+  }
+  d->sinks.set(0, 0.5);
+  AttentionResult r = referenceAttention(spec, *d);
+  double e0 = std::exp(0.0), e1 = std::exp(1.0), e2 = std::exp(2.0),
+         es = std::exp(0.5);
+  double den = e0 + e1 + e2 + es;
+  EXPECT_NEAR(r.out[0], (1 * e0 + 2 * e1 + 3 * e2) / den, 1e-12);
+  EXPECT_NEAR(r.out[1], 0.0, 1e-12);
+  EXPECT_NEAR(r.lse[0], std::log(den), 1e-12);
+}
+
+//===----------------------------------------------------------------------===//
+// Each variant alone (f32 unless the variant needs another dtype)
+//===----------------------------------------------------------------------===//
+
+TEST(Variant, Causal) {
+  // The last batch has no query token at all (nothing is launched).
+  checkAttention(kBase, {kMixed, kLong, kSmall, "0:5,0:0"});
+}
+
+TEST(Variant, BlockSize8) {
+  checkAttention(with("block_size=8"), {kMixed, kLong});
+}
+
+TEST(Variant, Bidirectional) {
+  checkAttention(with("causal=0"), {kMixed, kLong});
+}
+
+TEST(Variant, WindowLeft) {
+  checkAttention(with("window=13:0"), {kMixed, kLong});
+}
+
+TEST(Variant, WindowLeftRightBidirectional) {
+  checkAttention(with("causal=0,window=9:5"), {kMixed, kLong});
+}
+
+TEST(Variant, Softcap) {
+  // Scores of std ~2.4 against a cap of 2: tanh is far from linear.
+  checkAttention(with("softcap=2,scale=0.3"), {kMixed, kLong});
+}
+
+TEST(Variant, Sinks) { checkAttention(with("sinks=1"), {kMixed, kLong}); }
+
+TEST(Variant, AlibiPlain) { checkAttention(with("alibi=1"), {kMixed, kLong}); }
+
+TEST(Variant, AlibiSqrt) {
+  checkAttention(with("alibi=sqrt"), {kMixed, kLong});
+}
+
+TEST(Variant, MmPrefixCausal) {
+  checkAttention(with("mm_prefix=1"), {kMixed, kLong});
+}
+
+TEST(Variant, Chunk) {
+  // Chunks of 24 (not a multiple of the block size), one chunk of lookback.
+  checkAttention(with("chunk=24:1"), {kMixed, kLong});
+}
+
+TEST(Variant, QqBias) { checkAttention(with("qq_bias=1"), {kMixed, kLong}); }
+
+TEST(Variant, KvFp8E4M3) {
+  checkAttention(with("kv_dtype=fp8_e4m3"), {kMixed, kLong});
+}
+
+TEST(Variant, KvFp8E5M2) {
+  checkAttention(with("kv_dtype=fp8_e5m2"), {kMixed, kLong});
+}
+
+TEST(Variant, KvInt8PerTokenHead) {
+  checkAttention(with("kv_dtype=int8_per_token_head"), {kMixed, kLong});
+}
+
+TEST(Variant, KvFp8PerTokenHead) {
+  checkAttention(with("kv_dtype=fp8_per_token_head"), {kMixed, kLong});
+}
+
+TEST(Variant, HeadSizeV) {
+  checkAttention("heads=4,kv_heads=2,head_size=192,head_size_v=128,dtype=f32",
+                 {kMixed, kSmall});
+}
+
+TEST(Variant, Fp8Output) {
+  Options o;
+  o.gen.outScale = 0.01;
+  checkAttention("heads=4,kv_heads=2,head_size=64,dtype=bf16,"
+                 "out_dtype=fp8_e4m3",
+                 {kMixed, kLong}, o);
+}
+
+TEST(Variant, Fp8OutputSaturating) {
+  // |o / out_scale| beyond 448 for the larger outputs: clamped to +-448.
+  Options o;
+  o.gen.outScale = 0.002;
+  checkAttention("heads=4,kv_heads=2,head_size=64,dtype=bf16,"
+                 "out_dtype=fp8_e4m3",
+                 {kMixed}, o);
+}
+
+TEST(Variant, Lse) { checkAttention(with("lse=1"), {kMixed, kLong}); }
+
+TEST(Variant, VarlenEncoder) {
+  checkAttention(with("kv=varlen,causal=0"),
+                 {"17:17,1:1,40:40,0:0,9:9", "130:130,3:3"});
+}
+
+TEST(Variant, VarlenCross) {
+  // Key lengths differ from query lengths; 6:0 has no key at all (zeros).
+  checkAttention(with("kv=varlen,causal=0"),
+                 {"3:17,10:4,0:5,6:0,1:1,25:70", "2:300,40:9"});
+}
+
+//===----------------------------------------------------------------------===//
+// GQA group sizes, head sizes, dtypes
+//===----------------------------------------------------------------------===//
+
+TEST(Gqa, Group1) {
+  checkAttention("heads=4,kv_heads=4,head_size=64,dtype=f32", {kMixed, kLong});
+}
+
+TEST(Gqa, Group4) {
+  checkAttention("heads=8,kv_heads=2,head_size=64,dtype=f32", {kMixed, kLong});
+}
+
+TEST(Gqa, Group8) {
+  checkAttention("heads=16,kv_heads=2,head_size=64,dtype=f32", {kMixed, kLong});
+}
+
+class HeadSize : public ::testing::TestWithParam<int> {};
+
+TEST_P(HeadSize, F32) {
+  checkAttention("heads=2,kv_heads=1,head_size=" + std::to_string(GetParam()) +
+                     ",dtype=f32",
+                 {kMixed, kSmall});
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, HeadSize,
+                         ::testing::Values(40, 80, 96, 112, 128, 192, 256),
+                         [](const ::testing::TestParamInfo<int> &info) {
+                           return "D" + std::to_string(info.param);
+                         });
+
+TEST(Dtype, F16) {
+  checkAttention("heads=4,kv_heads=2,head_size=64,dtype=f16", {kMixed, kLong});
+}
+
+TEST(Dtype, Bf16) {
+  checkAttention("heads=4,kv_heads=2,head_size=64,dtype=bf16", {kMixed, kLong});
+}
+
+//===----------------------------------------------------------------------===//
+// Realistic combinations
+//===----------------------------------------------------------------------===//
+
+TEST(Model, Gemma3Local) {
+  // Window 1023:0 + softcap 30, head 256, block 32; keys past the window.
+  checkAttention("heads=4,kv_heads=2,head_size=256,dtype=bf16,block_size=32,"
+                 "window=1023:0,softcap=30",
+                 {"1:1300,2:1100,20:1060,0:30,1:5"});
+}
+
+TEST(Model, GptOssSliding) {
+  // Sinks + window 127:0, head 64, GQA 8, with lse.
+  checkAttention("heads=16,kv_heads=2,head_size=64,dtype=bf16,sinks=1,"
+                 "window=127:0,lse=1",
+                 {"1:300,5:200,30:150,1:1,0:40", kMixed});
+}
+
+TEST(Model, VisionMmPrefix) {
+  Options o;
+  o.gen.mmRanges = 3;
+  checkAttention("heads=4,kv_heads=1,head_size=128,dtype=bf16,mm_prefix=1",
+                 {"1:200,50:120,80:80,0:0", kMixed}, o);
+}
+
+TEST(Model, LlamaFp8Kv) {
+  checkAttention("heads=8,kv_heads=2,head_size=128,dtype=bf16,"
+                 "kv_dtype=fp8_e4m3",
+                 {kMixed, kLong});
+}
+
+//===----------------------------------------------------------------------===//
+// Cache write, and cache write + attention
+//===----------------------------------------------------------------------===//
+
+// The cache_write specs match attention specs above, for the end-to-end
+// cases (cacheWriteSpecFor builds the same strings).
+const char *const kWriteAuto = "name=write,kind=cache_write,kv_heads=2,"
+                               "head_size=64,head_size_v=64,dtype=bf16,"
+                               "kv_dtype=auto,block_size=16";
+const char *const kWriteE4M3 = "name=write,kind=cache_write,kv_heads=2,"
+                               "head_size=128,head_size_v=128,dtype=bf16,"
+                               "kv_dtype=fp8_e4m3,block_size=16";
+const char *const kWriteE5M2 = "name=write,kind=cache_write,kv_heads=2,"
+                               "head_size=64,head_size_v=64,dtype=f32,"
+                               "kv_dtype=fp8_e5m2,block_size=16";
+const char *const kWriteInt8 = "name=write,kind=cache_write,kv_heads=2,"
+                               "head_size=64,head_size_v=64,dtype=f32,"
+                               "kv_dtype=int8_per_token_head,block_size=16";
+const char *const kWriteFp8Pth = "name=write,kind=cache_write,kv_heads=2,"
+                                 "head_size=64,head_size_v=64,dtype=f32,"
+                                 "kv_dtype=fp8_per_token_head,block_size=16";
+
+TEST(CacheWrite, Auto) { checkCacheWrite(kWriteAuto, 50, 6, 7, 1); }
+TEST(CacheWrite, Fp8E4M3) { checkCacheWrite(kWriteE4M3, 50, 6, 7, 2); }
+TEST(CacheWrite, Fp8E5M2) { checkCacheWrite(kWriteE5M2, 50, 6, 7, 3); }
+TEST(CacheWrite, Int8PerTokenHead) { checkCacheWrite(kWriteInt8, 50, 6, 7, 4); }
+TEST(CacheWrite, Fp8PerTokenHead) {
+  checkCacheWrite(kWriteFp8Pth, 50, 6, 7, 5);
+}
+
+TEST(EndToEnd, Bf16Cache) {
+  checkEndToEnd("heads=4,kv_heads=2,head_size=64,dtype=bf16", {kMixed});
+}
+TEST(EndToEnd, Fp8E4M3Cache) {
+  checkEndToEnd("heads=8,kv_heads=2,head_size=128,dtype=bf16,"
+                "kv_dtype=fp8_e4m3",
+                {kMixed});
+}
+TEST(EndToEnd, Int8PerTokenHeadCache) {
+  checkEndToEnd(with("kv_dtype=int8_per_token_head"), {kMixed, kLong});
+}
+TEST(EndToEnd, Fp8PerTokenHeadCache) {
+  checkEndToEnd(with("kv_dtype=fp8_per_token_head"), {kMixed});
+}
+
+/// Prints the largest relative errors seen (to keep the tolerances honest).
+class MaxErrorReporter : public ::testing::EmptyTestEventListener {
+  void OnTestProgramEnd(const ::testing::UnitTest &) override {
+    for (const auto &[dtype, err] : maxSeen())
+      std::printf("[numerics] largest error seen, %s: %.3g\n", dtype.c_str(),
+                  err);
+  }
+};
+
+struct RegisterReporter {
+  RegisterReporter() {
+    ::testing::UnitTest::GetInstance()->listeners().Append(
+        new MaxErrorReporter);
+  }
+} registerReporter;
+
+} // namespace
