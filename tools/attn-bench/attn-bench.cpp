@@ -31,7 +31,9 @@
 #include "attn/Runtime/Json.h"
 #include "attn/Runtime/Runtime.h"
 #include "attn/Spec/Spec.h"
+#if ATTN_BENCH_WITH_COMPILER
 #include "attn/Target/HostBundle.h"
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -283,6 +285,59 @@ struct TempDir {
   }
 };
 
+/// Device copies of the host tensors of a run (GPU targets): up() copies a
+/// host tensor to device memory and returns the device reference; down()
+/// copies a device tensor back into its host twin.
+struct DeviceMirror {
+  rt::Device &device;
+  std::vector<void *> owned;
+  explicit DeviceMirror(rt::Device &device) : device(device) {}
+  ~DeviceMirror() {
+    for (void *p : owned)
+      (void)device.free(p);
+  }
+  static size_t bytes(const rt::TensorRef &t) {
+    return size_t(t.numElements()) * rt::dtypeSize(t.dtype);
+  }
+  rt::TensorRef up(rt::TensorRef t) {
+    if (!t.data || device.isHostAccessible())
+      return t;
+    size_t n = std::max<size_t>(bytes(t), 1);
+    auto p = device.allocateRaw(n);
+    if (!p.isOk())
+      fail(p.status().toString());
+    owned.push_back(*p);
+    rt::Status st = device.copyToDevice(*p, t.data, bytes(t));
+    if (!st.isOk())
+      fail(st.toString());
+    t.data = *p;
+    return t;
+  }
+  void down(const rt::TensorRef &host, const rt::TensorRef &dev) {
+    if (!host.data || host.data == dev.data)
+      return;
+    rt::Status st = device.synchronize();
+    if (st.isOk())
+      st = device.copyToHost(host.data, dev.data, bytes(host));
+    if (!st.isOk())
+      fail(st.toString());
+  }
+  rt::AttentionArgs up(const rt::AttentionArgs &h) {
+    rt::AttentionArgs d = h;
+    for (auto m : {&rt::AttentionArgs::q, &rt::AttentionArgs::kCache,
+                   &rt::AttentionArgs::vCache, &rt::AttentionArgs::blockTable,
+                   &rt::AttentionArgs::seqLens, &rt::AttentionArgs::cuSeqlensQ,
+                   &rt::AttentionArgs::cuSeqlensK, &rt::AttentionArgs::sinks,
+                   &rt::AttentionArgs::alibiSlopes,
+                   &rt::AttentionArgs::mmPrefixRanges,
+                   &rt::AttentionArgs::qqBias, &rt::AttentionArgs::kScale,
+                   &rt::AttentionArgs::vScale, &rt::AttentionArgs::outScale,
+                   &rt::AttentionArgs::out, &rt::AttentionArgs::lse})
+      d.*m = up(h.*m);
+    return d;
+  }
+};
+
 std::string shapesJson(const Batch &batch) {
   std::ostringstream os;
   os << "{\"num_seqs\": " << batch.numSeqs()
@@ -324,17 +379,25 @@ int runAttention(const Args &args, const std::string &specText,
       fail("path split was requested but the kernel has no split-KV form "
            "(compile with --segments=N, N > 0)");
     AttentionData run = *data;
-    rt::AttentionArgs a = argsFor(run, path);
+    rt::AttentionArgs host = argsFor(run, path);
+    host.maxSeqLen = int(batch.maxSeqLen());
+    DeviceMirror mirror(device);
+    rt::AttentionArgs a = mirror.up(host);
     rt::Status st = (*kernel)->run(a); // warm-up, and the verified output
     if (!st.isOk())
       fail(st.toString());
+    mirror.down(host.out, a.out);
+    mirror.down(host.lse, a.lse);
     Path taken = (*kernel)->lastPath();
     AttentionData timed = *data;
-    rt::AttentionArgs ta = argsFor(timed, path);
+    rt::AttentionArgs ta = mirror.up(argsFor(timed, path));
+    ta.maxSeqLen = host.maxSeqLen;
     std::vector<double> times;
     for (int64_t i = 0; i < args.iters; ++i) {
       auto t0 = std::chrono::steady_clock::now();
       st = (*kernel)->run(ta);
+      if (st.isOk())
+        st = device.synchronize();
       auto t1 = std::chrono::steady_clock::now();
       if (!st.isOk())
         fail(st.toString());
@@ -406,10 +469,21 @@ int runCacheWrite(const Args &args, const std::string &specText,
     a.vScale = w.vScale.ref();
     return a;
   };
-  rt::CacheWriteArgs a = argsOf(got);
+  rt::CacheWriteArgs host = argsOf(got);
+  DeviceMirror mirror(device);
+  rt::CacheWriteArgs a = host;
+  a.key = mirror.up(host.key);
+  a.value = mirror.up(host.value);
+  a.kCache = mirror.up(host.kCache);
+  a.vCache = mirror.up(host.vCache);
+  a.slotMapping = mirror.up(host.slotMapping);
+  a.kScale = mirror.up(host.kScale);
+  a.vScale = mirror.up(host.vScale);
   rt::Status st = (*kernel)->run(a);
   if (!st.isOk())
     fail(st.toString());
+  mirror.down(host.kCache, a.kCache);
+  mirror.down(host.vCache, a.vCache);
   std::vector<double> times;
   for (int64_t i = 0; i < args.iters; ++i) {
     auto t0 = std::chrono::steady_clock::now();
@@ -479,11 +553,18 @@ int runCacheWrite(const Args &args, const std::string &specText,
 
 int main(int argc, char **argv) {
   Args args = parseArgs(argc, argv);
-  if (args.target != "cpu") {
-    if (args.target == "cuda" || args.target == "hip")
-      fail("target " + args.target + " not available in this build");
+  rt::DeviceKind kind = rt::DeviceKind::CPU;
+  if (args.target == "cuda")
+    kind = rt::DeviceKind::CUDA;
+  else if (args.target == "hip")
+    kind = rt::DeviceKind::HIP;
+  else if (args.target != "cpu")
     fail("unknown target '" + args.target + "' (expected cpu, cuda or hip)");
-  }
+  if (kind != rt::DeviceKind::CPU && args.bundle.empty())
+    fail("--target=" + args.target +
+         " needs --bundle=PATH (.ptx/.cubin with its .json manifest, from "
+         "attn-opt --attn-nvidia-pipeline and attn-translate "
+         "--attn-to-cuda-ptx / --attn-to-kernel-manifest)");
   if (!args.haveSpec && args.bundle.empty())
     fail("--spec=STRING is required (or --bundle=PATH.so)");
   if (!args.bundle.empty() && !args.saveBundle.empty())
@@ -505,7 +586,7 @@ int main(int argc, char **argv) {
       fail("bad batch '" + args.batch + "' for this spec: " + error);
   }
 
-  auto device = rt::Device::open(rt::DeviceKind::CPU);
+  auto device = rt::Device::open(kind);
   if (!device.isOk())
     fail(device.status().toString());
 
@@ -521,6 +602,9 @@ int main(int argc, char **argv) {
       fail("cannot create a temporary directory");
     temp.path = buf.data();
     bundlePath = temp.path + "/" + spec->name + ".so";
+#if !ATTN_BENCH_WITH_COMPILER
+    fail("this attn-bench was built without the compiler: give --bundle");
+#else
     mlir::attn::HostCompileOptions options;
     options.segments = args.segments;
     options.blockM = args.blockM;
@@ -536,6 +620,7 @@ int main(int argc, char **argv) {
         fail("cannot save the bundle to '" + args.saveBundle +
              "': " + ec.message());
     }
+#endif
   }
   auto module = (*device)->loadModule(bundlePath);
   if (!module.isOk())

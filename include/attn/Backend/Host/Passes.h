@@ -24,8 +24,6 @@ namespace mlir::attn::host {
 
 /// attn_tile.load_rows / store_rows as per-row vector loads and stores.
 void populateRowOpsToHostPatterns(RewritePatternSet &patterns);
-/// extf / truncf of f16, bf16 and fp8 as integer bit manipulation.
-void populateSoftFloatPatterns(RewritePatternSet &patterns);
 
 /// Adds the host pipeline to `pm` (schedule overrides: 0 / -1 = choice).
 void buildHostPipeline(OpPassManager &pm, int64_t blockM = 0,

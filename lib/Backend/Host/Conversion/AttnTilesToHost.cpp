@@ -1,6 +1,7 @@
 //===- AttnTilesToHost.cpp - the convert-attn-tiles-to-host pass ----------===//
 
 #include "attn/Backend/Host/Passes.h"
+#include "attn/Backend/SoftFloat.h"
 #include "attn/Target/KernelManifest.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -97,7 +98,7 @@ struct ConvertAttnTilesToHostPass
 
     RewritePatternSet patterns(&getContext());
     host::populateRowOpsToHostPatterns(patterns);
-    host::populateSoftFloatPatterns(patterns);
+    populateSoftFloatPatterns(patterns);
     if (failed(applyPatternsGreedily(module, std::move(patterns))))
       return signalPassFailure();
   }

@@ -9,12 +9,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Backend/NVIDIA/Passes.h"
+#include "attn/Backend/SoftFloat.h"
 #include "attn/Dialect/AttnTile/IR/AttnTile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/Debug.h"
 
 #define DEBUG_TYPE "convert-attn-tiles-to-nvvm"
@@ -534,6 +536,16 @@ struct ConvertAttnTilesToNVVMPass
     for (auto fn : module.getOps<func::FuncOp>())
       if (fn->hasAttr("attn.grid"))
         kernels.push_back(fn);
+    // LLVM has no fp8 types: fp8 conversions become integer code (the
+    // tensor-core path will use cvt.*.e4m3x2 on sm_89+ instead).
+    {
+      RewritePatternSet patterns(ctx);
+      populateSoftFloatPatterns(patterns, /*fp8Only=*/true);
+      FrozenRewritePatternSet frozen(std::move(patterns));
+      for (func::FuncOp fn : kernels)
+        if (failed(applyPatternsGreedily(fn, frozen)))
+          return signalPassFailure();
+    }
     llvm::StringMap<int64_t> blockSizes;
     for (func::FuncOp fn : kernels) {
       FailureOr<int64_t> threads = buildGpuKernel(fn, gpuModule);

@@ -1,14 +1,16 @@
-//===- SoftFloatToHost.cpp - small-float conversions as integer code ------===//
+//===- SoftFloat.cpp - small-float conversions as integer code ------------===//
 //
 // arith.extf from f16 / bf16 / f8E4M3FN / f8E5M2 to f32 and arith.truncf
 // back, written with integer operations (round to nearest even; fp8 E4M3FN
-// saturates, IEEE-like formats overflow to inf). The object then needs no
-// compiler-runtime helpers (__truncsfbf2, __extendhfsf2, ...) and behaves
-// the same on every x86-64 CPU.
+// saturates, IEEE-like formats overflow to inf). Backends use it for the
+// formats their instruction set (or LLVM) cannot convert: the host for all
+// four (no compiler-runtime helpers needed), NVIDIA for fp8.
 //
 //===----------------------------------------------------------------------===//
 
-#include "attn/Backend/Host/Passes.h"
+#include "attn/Backend/SoftFloat.h"
+
+#include "mlir/IR/TypeUtilities.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -169,10 +171,15 @@ Value truncate(OpBuilder &b, Location loc, Value x, Format fmt, Type toType) {
 Type elementOf(Type t) { return getElementTypeOrSelf(t); }
 
 struct ExtFToInteger : OpRewritePattern<arith::ExtFOp> {
-  using OpRewritePattern::OpRewritePattern;
+  ExtFToInteger(MLIRContext *ctx, bool fp8Only)
+      : OpRewritePattern(ctx), fp8Only(fp8Only) {}
+  bool fp8Only;
   LogicalResult matchAndRewrite(arith::ExtFOp op,
                                 PatternRewriter &rewriter) const override {
-    std::optional<Format> fmt = formatOf(elementOf(op.getIn().getType()));
+    Type from = elementOf(op.getIn().getType());
+    std::optional<Format> fmt = formatOf(from);
+    if (fp8Only && from.getIntOrFloatBitWidth() != 8)
+      return rewriter.notifyMatchFailure(op, "not fp8");
     if (!fmt || !elementOf(op.getType()).isF32())
       return rewriter.notifyMatchFailure(op, "not a small float to f32");
     rewriter.replaceOp(op, extend(rewriter, op.getLoc(), op.getIn(), *fmt));
@@ -181,10 +188,15 @@ struct ExtFToInteger : OpRewritePattern<arith::ExtFOp> {
 };
 
 struct TruncFToInteger : OpRewritePattern<arith::TruncFOp> {
-  using OpRewritePattern::OpRewritePattern;
+  TruncFToInteger(MLIRContext *ctx, bool fp8Only)
+      : OpRewritePattern(ctx), fp8Only(fp8Only) {}
+  bool fp8Only;
   LogicalResult matchAndRewrite(arith::TruncFOp op,
                                 PatternRewriter &rewriter) const override {
-    std::optional<Format> fmt = formatOf(elementOf(op.getType()));
+    Type to = elementOf(op.getType());
+    std::optional<Format> fmt = formatOf(to);
+    if (fp8Only && to.getIntOrFloatBitWidth() != 8)
+      return rewriter.notifyMatchFailure(op, "not fp8");
     if (!fmt || !elementOf(op.getIn().getType()).isF32())
       return rewriter.notifyMatchFailure(op, "not f32 to a small float");
     rewriter.replaceOp(op, truncate(rewriter, op.getLoc(), op.getIn(), *fmt,
@@ -195,6 +207,8 @@ struct TruncFToInteger : OpRewritePattern<arith::TruncFOp> {
 
 } // namespace
 
-void mlir::attn::host::populateSoftFloatPatterns(RewritePatternSet &patterns) {
-  patterns.add<ExtFToInteger, TruncFToInteger>(patterns.getContext());
+void mlir::attn::populateSoftFloatPatterns(RewritePatternSet &patterns,
+                                           bool fp8Only) {
+  patterns.add<ExtFToInteger, TruncFToInteger>(patterns.getContext(),
+                                               fp8Only);
 }

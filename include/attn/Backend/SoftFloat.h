@@ -1,0 +1,18 @@
+//===- SoftFloat.h - small-float conversions as integer code ----*- C++ -*-===//
+
+#ifndef ATTN_BACKEND_SOFTFLOAT_H
+#define ATTN_BACKEND_SOFTFLOAT_H
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::attn {
+
+/// Rewrites arith.extf (small float -> f32) and arith.truncf (f32 -> small
+/// float) of f16, bf16, f8E4M3FN and f8E5M2 into integer operations; with
+/// `fp8Only`, only the fp8 formats.
+void populateSoftFloatPatterns(RewritePatternSet &patterns,
+                               bool fp8Only = false);
+
+} // namespace mlir::attn
+
+#endif // ATTN_BACKEND_SOFTFLOAT_H

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Compiles the GPU check suite's variants with attn-nvidia-pipeline into
+# DIR (default build-gpu-check): <name>.ptx, <name>.cubin (when ptxas is
+# found) and <name>.json, plus suite.txt (one "name|batch|tolerance" per line) that
+# scripts/gpu-check.sh runs on a GPU machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${ATTN_BUILD_DIR:-build}
+out=${1:-build-gpu-check}
+chip=${ATTN_CUDA_CHIP:-sm_80}
+mkdir -p "$out"
+: > "$out/suite.txt"
+ptxas=$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)
+# name | spec | batch
+while IFS='|' read -r name spec batch; do
+  [ -z "$name" ] && continue
+  "$build/bin/attn-opt" --spec="name=$name,$spec" --attn-nvidia-pipeline="chip=$chip" -o "$out/$name.mlir"
+  "$build/bin/attn-translate" --attn-to-cuda-ptx "$out/$name.mlir" -o "$out/$name.ptx"
+  "$build/bin/attn-translate" --attn-to-kernel-manifest "$out/$name.mlir" -o "$out/$name.json"
+  rm -f "$out/$name.mlir"
+  if [ -x "$ptxas" ]; then "$ptxas" -arch=sm_90 "$out/$name.ptx" -o "$out/$name.cubin"; fi
+  # Tolerance on rel_err (max |err| / max |ref|) by output dtype.
+  case "$spec" in
+    *out_dtype=fp8_e4m3*) tol=8e-2 ;;
+    *dtype=bf16*) tol=2e-2 ;;
+    *dtype=f16*) tol=5e-3 ;;
+    *) tol=1e-3 ;;
+  esac
+  echo "$name|$batch|$tol" >> "$out/suite.txt"
+  echo "compiled $name"
+done <<'SPECS'
+causal|heads=8,kv_heads=2,head_size=64,dtype=f32|1:300,17:40,0:5,64:64
+bidir|heads=8,kv_heads=2,head_size=64,dtype=f32,causal=0|1:77,9:30,33:33
+window|heads=8,kv_heads=2,head_size=64,dtype=f32,window=13:0|1:300,40:90
+window_lr|heads=8,kv_heads=2,head_size=64,dtype=f32,causal=0,window=9:5|1:100,20:50
+softcap|heads=8,kv_heads=2,head_size=64,dtype=f32,softcap=2|1:200,30:60
+sinks|heads=8,kv_heads=2,head_size=64,dtype=f32,sinks=1,lse=1|1:200,30:60
+alibi|heads=8,kv_heads=2,head_size=64,dtype=f32,alibi=1|1:200,30:60
+alibi_sqrt|heads=8,kv_heads=2,head_size=64,dtype=f32,alibi=sqrt|1:200,30:60
+mm_prefix|heads=8,kv_heads=2,head_size=64,dtype=f32,mm_prefix=1|40:120,1:80
+chunk|heads=8,kv_heads=2,head_size=64,dtype=f32,chunk=24:1|1:200,50:100
+qq_bias|heads=8,kv_heads=2,head_size=64,dtype=f32,qq_bias=1|5:100,3:40
+fp8_e4m3|heads=8,kv_heads=2,head_size=64,dtype=bf16,kv_dtype=fp8_e4m3|1:300,17:40
+fp8_e5m2|heads=8,kv_heads=2,head_size=64,dtype=bf16,kv_dtype=fp8_e5m2|1:300,17:40
+int8_pth|heads=8,kv_heads=2,head_size=64,dtype=bf16,kv_dtype=int8_per_token_head|1:300,17:40
+fp8_pth|heads=8,kv_heads=2,head_size=64,dtype=bf16,kv_dtype=fp8_per_token_head|1:300,17:40
+diffkv|heads=8,kv_heads=2,head_size=192,head_size_v=128,dtype=f16|1:150,20:40
+fp8_out|heads=8,kv_heads=2,head_size=64,dtype=bf16,out_dtype=fp8_e4m3|1:150,20:40
+encoder|heads=8,kv_heads=8,head_size=80,dtype=f16,kv=varlen,causal=0|33:33,7:7
+cross|heads=8,kv_heads=2,head_size=64,dtype=f32,kv=varlen,causal=0|10:40,6:0
+gqa8|heads=32,kv_heads=4,head_size=128,dtype=bf16|1:1000,1:33,64:200
+h40|heads=4,kv_heads=4,head_size=40,dtype=f16|1:90,30:30
+h96|heads=4,kv_heads=2,head_size=96,dtype=bf16|1:90,30:30
+h112|heads=4,kv_heads=2,head_size=112,dtype=bf16|1:90,30:30
+h256|heads=4,kv_heads=2,head_size=256,dtype=bf16|1:90,30:30
+gemma3|heads=8,kv_heads=4,head_size=256,dtype=bf16,block_size=32,window=1023:0,softcap=30|1:1500,40:1100
+gptoss|heads=64,kv_heads=8,head_size=64,dtype=bf16,sinks=1,window=127:0,lse=1|1:500,32:300
+write_bf16|kind=cache_write,kv_heads=2,head_size=64,dtype=bf16|50:50
+write_fp8|kind=cache_write,kv_heads=2,head_size=64,dtype=bf16,kv_dtype=fp8_e4m3|50:50
+write_int8|kind=cache_write,kv_heads=2,head_size=64,dtype=bf16,kv_dtype=int8_per_token_head|50:50
+write_fp8pth|kind=cache_write,kv_heads=2,head_size=64,dtype=bf16,kv_dtype=fp8_per_token_head|50:50
+SPECS
