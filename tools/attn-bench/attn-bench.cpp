@@ -218,7 +218,9 @@ std::optional<std::string> specFromManifest(const rt::KernelInfo &info,
      << ",head_size=" << info.headSize << ",head_size_v=" << info.headSizeV
      << ",dtype=" << string("dtype", "bf16") << ",kv_dtype=" << kvDtype
      << ",out_dtype=" << string("out_dtype", string("dtype", "bf16"))
-     << ",block_size=" << info.blockSize << ",causal=" << integer("causal", 1)
+     << (info.blockSize > 0 ? ",block_size=" + std::to_string(info.blockSize)
+                            : std::string())
+     << ",causal=" << integer("causal", 1)
      << ",window=" << integer("window_left", -1) << ":"
      << integer("window_right", -1) << ",softcap=" << number("softcap", 0)
      << ",sinks=" << integer("sinks", 0) << ",alibi="
