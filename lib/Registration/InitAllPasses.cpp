@@ -6,6 +6,9 @@
 #if ATTN_HAS_NVIDIA_BACKEND
 #include "attn/Backend/NVIDIA/Passes.h"
 #endif
+#if ATTN_HAS_AMD_BACKEND
+#include "attn/Backend/AMD/Passes.h"
+#endif
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 
@@ -34,6 +37,10 @@ void mlir::attn::registerAllPasses() {
 #if ATTN_HAS_NVIDIA_BACKEND
   nvidia::registerAttnNVIDIAPasses();
   nvidia::registerNVIDIAPipeline();
+#endif
+#if ATTN_HAS_AMD_BACKEND
+  amd::registerAttnAMDPasses();
+  amd::registerAMDPipeline();
 #endif
 
   // Upstream passes, individually: the ones our pipelines use.

@@ -106,6 +106,22 @@ LogicalResult mlir::attn::emitHostObject(ModuleOp module,
   return success();
 }
 
+/// Writes the object of the module's gpu.binary, which must be in `format`.
+static LogicalResult writeGpuObject(ModuleOp module, llvm::raw_ostream &os,
+                                    gpu::CompilationTarget format,
+                                    StringRef what, StringRef pipeline) {
+  gpu::BinaryOp binary;
+  module.walk([&](gpu::BinaryOp b) { binary = b; });
+  if (!binary)
+    return module.emitError() << "no gpu.binary: run " << pipeline
+                              << " first";
+  auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+  if (object.getFormat() != format)
+    return module.emitError() << "the gpu.binary does not hold " << what;
+  os << object.getObject().getValue();
+  return success();
+}
+
 void mlir::attn::registerKernelTranslations() {
   auto registerLLVM = [](DialectRegistry &registry) {
     registry.insert<DLTIDialect, LLVM::LLVMDialect>();
@@ -123,17 +139,18 @@ void mlir::attn::registerKernelTranslations() {
       "attn-to-cuda-ptx",
       "write the PTX of the gpu.binary that attn-nvidia-pipeline produced "
       "(the runtime loads it with the manifest as <stem>.json beside it)",
-      [](ModuleOp module, llvm::raw_ostream &os) -> LogicalResult {
-        gpu::BinaryOp binary;
-        module.walk([&](gpu::BinaryOp b) { binary = b; });
-        if (!binary)
-          return module.emitError(
-              "no gpu.binary: run attn-nvidia-pipeline first");
-        auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
-        if (object.getFormat() != gpu::CompilationTarget::Assembly)
-          return module.emitError("the gpu.binary does not hold PTX text");
-        os << object.getObject().getValue();
-        return success();
+      [](ModuleOp module, llvm::raw_ostream &os) {
+        return writeGpuObject(module, os, gpu::CompilationTarget::Assembly,
+                              "PTX text", "attn-nvidia-pipeline");
+      },
+      [](DialectRegistry &registry) { attn::registerAllDialects(registry); });
+  TranslateFromMLIRRegistration hsaco(
+      "attn-to-hsaco",
+      "write the code object (hsaco) of the gpu.binary that "
+      "attn-amd-pipeline produced (loaded with <stem>.json beside it)",
+      [](ModuleOp module, llvm::raw_ostream &os) {
+        return writeGpuObject(module, os, gpu::CompilationTarget::Binary,
+                              "a code object", "attn-amd-pipeline");
       },
       [](DialectRegistry &registry) { attn::registerAllDialects(registry); });
   TranslateFromMLIRRegistration object(
