@@ -16,7 +16,17 @@ echo "== compile for the host: attn-host-pipeline, object, shared object =="
 "$build/bin/attn-translate" --attn-to-host-object "$out/llama.llvm.mlir" -o "$out/llama.o"
 "$build/bin/attn-translate" --attn-to-host-bundle "$out/llama.mlir" -o "$out/llama.so"
 "$build/bin/attn-translate" --mlir-to-llvmir "$out/llama.llvm.mlir" -o "$out/llama.ll"
+echo "== compile for NVIDIA (PTX, SIMT path) and AMD (gfx942 code object) =="
+"$build/bin/attn-opt" "$out/llama.mlir" --attn-nvidia-pipeline="chip=sm_80" -o "$out/llama.nvidia.mlir"
+"$build/bin/attn-translate" --attn-to-cuda-ptx "$out/llama.nvidia.mlir" -o "$out/llama.ptx"
+"$build/bin/attn-translate" --attn-to-kernel-manifest "$out/llama.nvidia.mlir" -o "$out/llama.json"
+"$build/bin/attn-opt" "$out/llama.mlir" --attn-amd-pipeline="chip=gfx942" -o "$out/llama.amd.mlir"
+"$build/bin/attn-translate" --attn-to-hsaco "$out/llama.amd.mlir" -o "$out/llama.hsaco"
 ls -l "$out"
+echo "== PTX entry points =="
+grep -E '^\.visible \.entry' "$out/llama.ptx" | sed 's/(.*//'
+echo "== manifest (first kernel) =="
+head -c 400 "$out/llama.json"; echo " ..."
 echo "== kernels in the bundle =="
 /usr/lib/llvm-22/bin/llvm-nm -D --defined-only "$out/llama.so" | grep -E ' T llama_(2d|split|reduce)$'
 if [ -x "$build/bin/attn-serving-demo" ]; then
