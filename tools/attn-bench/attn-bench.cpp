@@ -254,28 +254,6 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-rt::AttentionArgs argsFor(AttentionData &d, Path path) {
-  rt::AttentionArgs a;
-  a.q = d.q.ref();
-  a.kCache = d.k.ref();
-  a.vCache = d.v.ref();
-  a.blockTable = d.blockTable.ref();
-  a.seqLens = d.seqLens.ref();
-  a.cuSeqlensQ = d.cuSeqlensQ.ref();
-  a.cuSeqlensK = d.cuSeqlensK.ref();
-  a.sinks = d.sinks.ref();
-  a.alibiSlopes = d.alibiSlopes.ref();
-  a.mmPrefixRanges = d.mmPrefixRanges.ref();
-  a.qqBias = d.qqBias.ref();
-  a.kScale = d.kScale.ref();
-  a.vScale = d.vScale.ref();
-  a.outScale = d.outScale.ref();
-  a.out = d.out.ref();
-  a.lse = d.lse.ref();
-  a.path = path;
-  return a;
-}
-
 /// Removes the temporary bundle directory on exit.
 struct TempDir {
   std::string path;
@@ -381,7 +359,7 @@ int runAttention(const Args &args, const std::string &specText,
       fail("path split was requested but the kernel has no split-KV form "
            "(compile with --segments=N, N > 0)");
     AttentionData run = *data;
-    rt::AttentionArgs host = argsFor(run, path);
+    rt::AttentionArgs host = attentionArgs(run, path);
     host.maxSeqLen = int(batch.maxSeqLen());
     DeviceMirror mirror(device);
     rt::AttentionArgs a = mirror.up(host);
@@ -392,7 +370,7 @@ int runAttention(const Args &args, const std::string &specText,
     mirror.down(host.lse, a.lse);
     Path taken = (*kernel)->lastPath();
     AttentionData timed = *data;
-    rt::AttentionArgs ta = mirror.up(argsFor(timed, path));
+    rt::AttentionArgs ta = mirror.up(attentionArgs(timed, path));
     ta.maxSeqLen = host.maxSeqLen;
     std::vector<double> times;
     for (int64_t i = 0; i < args.iters; ++i) {

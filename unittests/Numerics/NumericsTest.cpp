@@ -259,28 +259,6 @@ Batch batchOf(const std::string &text) {
   return b ? *b : Batch();
 }
 
-rt::AttentionArgs argsFor(AttentionData &d, Path path) {
-  rt::AttentionArgs a;
-  a.q = d.q.ref();
-  a.kCache = d.k.ref();
-  a.vCache = d.v.ref();
-  a.blockTable = d.blockTable.ref();
-  a.seqLens = d.seqLens.ref();
-  a.cuSeqlensQ = d.cuSeqlensQ.ref();
-  a.cuSeqlensK = d.cuSeqlensK.ref();
-  a.sinks = d.sinks.ref();
-  a.alibiSlopes = d.alibiSlopes.ref();
-  a.mmPrefixRanges = d.mmPrefixRanges.ref();
-  a.qqBias = d.qqBias.ref();
-  a.kScale = d.kScale.ref();
-  a.vScale = d.vScale.ref();
-  a.outScale = d.outScale.ref();
-  a.out = d.out.ref();
-  a.lse = d.lse.ref();
-  a.path = path;
-  return a;
-}
-
 /// "token 12 (seq 3, query 4) head 1 dim 7" for a flat output index.
 std::string where(const AttentionData &d, int64_t index, int64_t heads,
                   int64_t dim) {
@@ -311,7 +289,7 @@ void runAndCompare(const VariantSpec &spec, rt::AttentionKernel &kernel,
                    const AttentionData &data, const AttentionResult &ref,
                    Path path, const std::string &what) {
   AttentionData d = data; // fresh NaN-filled out / lse
-  rt::Status st = kernel.run(argsFor(d, path));
+  rt::Status st = kernel.run(attentionArgs(d, path));
   ASSERT_TRUE(st.isOk()) << what << ": run failed: " << st.toString();
   EXPECT_EQ(kernel.lastPath(), path) << what;
   Tolerance tol = toleranceFor(spec);

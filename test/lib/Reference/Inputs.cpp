@@ -462,5 +462,27 @@ std::string cacheWriteSpecFor(const VariantSpec &spec,
   return os.str();
 }
 
+rt::AttentionArgs attentionArgs(AttentionData &d, rt::Path path) {
+  rt::AttentionArgs a;
+  a.q = d.q.ref();
+  a.kCache = d.k.ref();
+  a.vCache = d.v.ref();
+  a.blockTable = d.blockTable.ref();
+  a.seqLens = d.seqLens.ref();
+  a.cuSeqlensQ = d.cuSeqlensQ.ref();
+  a.cuSeqlensK = d.cuSeqlensK.ref();
+  a.sinks = d.sinks.ref();
+  a.alibiSlopes = d.alibiSlopes.ref();
+  a.mmPrefixRanges = d.mmPrefixRanges.ref();
+  a.qqBias = d.qqBias.ref();
+  a.kScale = d.kScale.ref();
+  a.vScale = d.vScale.ref();
+  a.outScale = d.outScale.ref();
+  a.out = d.out.ref();
+  a.lse = d.lse.ref();
+  a.path = path;
+  return a;
+}
+
 } // namespace ref
 } // namespace attn

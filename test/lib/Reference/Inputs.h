@@ -26,6 +26,8 @@
 
 #include "Reference/Reference.h"
 
+#include "attn/Runtime/AttentionKernel.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -100,6 +102,9 @@ struct GenOptions {
 /// Builds every input of `spec` for `batch`. Returns nullopt with `error`
 /// for a batch the layout cannot hold (paged: seq_len < query_len) or a
 /// cache_write spec.
+/// The runtime arguments that point at `d`'s tensors, on path `path`.
+rt::AttentionArgs attentionArgs(AttentionData &d, rt::Path path);
+
 std::optional<AttentionData> makeAttentionInputs(const VariantSpec &spec,
                                                  const Batch &batch,
                                                  const GenOptions &options,
