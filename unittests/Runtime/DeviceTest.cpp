@@ -86,11 +86,14 @@ TEST(DeviceTest, CUDAIsUnavailableWithoutADriver) {
 
 TEST(DeviceTest, HIPIsUnavailableWithoutARuntime) {
   StatusOr<std::unique_ptr<Device>> hip = Device::open(DeviceKind::HIP, 0);
-  ASSERT_FALSE(hip.isOk());
+  if (hip.isOk())
+    GTEST_SKIP() << "a HIP device is present";
   EXPECT_EQ(hip.status().code(), StatusCode::Unavailable);
   const std::string &message = hip.status().message();
+  // No library, or a library that finds no device (e.g. ROCm on a machine
+  // without an AMD GPU).
   EXPECT_TRUE(message == "no HIP runtime (libamdhip64.so not found)" ||
-              message == "HIP backend not built yet")
+              message.rfind("HIP runtime ", 0) == 0)
       << message;
 }
 

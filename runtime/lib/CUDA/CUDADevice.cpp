@@ -29,22 +29,20 @@
 // ABI's arguments without pid_begin/pid_end: kernelParams is exactly the
 // 23 (attention) or 9 (cache write) argument pointers.
 //
+// The vendor-neutral part (reading the bundle and its launch metadata, the
+// grids, the checks of a launch) is Common/GPUModule, shared with the HIP
+// backend; this file has the driver calls.
+//
 //===----------------------------------------------------------------------===//
 
 #include "CUDA/CUDADevice.h"
 
 #include "Common/Backends.h"
-#include "attn/Runtime/Json.h"
+#include "Common/GPUModule.h"
 #include "attn/Runtime/KernelABI.h"
 #include "attn/Runtime/Module.h"
 
-#include <sys/stat.h>
-
 #include <cstdint>
-#include <fstream>
-#include <iterator>
-#include <map>
-#include <sstream>
 #include <vector>
 
 namespace attn {
@@ -61,12 +59,7 @@ void *fromDevicePtr(CUdeviceptr ptr) {
   return reinterpret_cast<void *>(static_cast<uintptr_t>(ptr));
 }
 
-/// Prefixes a driver error with what was being done, keeping its code.
-Status withContext(const Status &status, const std::string &what) {
-  if (status.isOk())
-    return status;
-  return Status(status.code(), what + ": " + status.message());
-}
+using gpu::withContext;
 
 } // namespace
 
@@ -227,53 +220,14 @@ Status CUDADevice::synchronize() {
 
 namespace {
 
-/// Which ABI entry point a function is; fixes its grid and argument count.
-enum class Role { TwoD, Split, Reduce, Write };
-
-const char *roleName(Role role) {
-  switch (role) {
-  case Role::TwoD:
-    return "2d";
-  case Role::Split:
-    return "split";
-  case Role::Reduce:
-    return "reduce";
-  case Role::Write:
-    return "write";
-  }
-  return "?";
-}
-
-constexpr uint32_t kGpuFunctionMagic = 0x41545446; // "ATTF"
-
-/// What Function::handle points to for a CUDA module: the driver's function
-/// and how to launch it. Owned by the CUDAModule; configured at load.
-struct GpuFunction {
-  uint32_t magic = kGpuFunctionMagic;
-  const CUDADevice *device = nullptr;
-  CUfunction function = nullptr;
-  std::string symbol;
-  // Set by the first kernel entry that names the function.
-  bool configured = false;
-  std::string kernel;
-  Role role = Role::TwoD;
-  int numArgs = 0;
-  unsigned block[3] = {1, 1, 1};
-  unsigned sharedBytes = 0;
-  unsigned gridY = 1;
-  unsigned gridZ = 1;
-};
-
-/// Launch metadata of one function, as read from the manifest.
-struct LaunchInfo {
-  unsigned block[3] = {1, 1, 1};
-  unsigned sharedBytes = 0;
-};
-
-class CUDAModule final : public Module {
+/// A GPU bundle loaded with the driver; the manifest, the functions and
+/// their launch metadata are gpu::GPUModule's.
+class CUDAModule final : public gpu::GPUModule {
 public:
   CUDAModule(CUDADevice &device, std::string path, CUmodule module)
-      : Module(device, std::move(path)), device_(device), module_(module) {}
+      : GPUModule(device, std::move(path), device.limits(),
+                  kDefaultMaxDynamicSharedBytes),
+        device_(device), module_(module) {}
 
   ~CUDAModule() override {
     ContextGuard guard(device_);
@@ -281,15 +235,8 @@ public:
       (void)device_.driver()->cuModuleUnload(module_);
   }
 
-  Status load(std::string manifestText) {
-    ATTN_RT_RETURN_IF_ERROR(initialize(std::move(manifestText)));
-    for (const KernelInfo &info : kernels())
-      ATTN_RT_RETURN_IF_ERROR(configureKernel(info));
-    return Status::ok();
-  }
-
 protected:
-  StatusOr<void *> resolveFunction(const std::string &symbol) override {
+  StatusOr<void *> getFunction(const std::string &symbol) override {
     ContextGuard guard(device_);
     ATTN_RT_RETURN_IF_ERROR(guard.status());
     CUfunction function = nullptr;
@@ -297,271 +244,39 @@ protected:
         "cuModuleGetFunction",
         device_.driver()->cuModuleGetFunction(&function, module_,
                                               symbol.c_str())));
-    auto record = std::make_unique<GpuFunction>();
-    record->device = &device_;
-    record->function = function;
-    record->symbol = symbol;
-    void *handle = record.get();
-    gpuFunctions_[symbol] = std::move(record);
-    return handle;
+    return static_cast<void *>(function);
+  }
+
+  // Above 48 KiB a function must opt in to its dynamic shared memory.
+  Status setMaxDynamicSharedBytes(void *function, unsigned bytes,
+                                  const std::string &what) override {
+    ContextGuard guard(device_);
+    ATTN_RT_RETURN_IF_ERROR(guard.status());
+    return withContext(
+        device_.driver().check(
+            "cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_"
+            "BYTES)",
+            device_.driver()->cuFuncSetAttribute(
+                static_cast<CUfunction>(function),
+                CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                static_cast<int>(bytes))),
+        what);
   }
 
 private:
-  std::string where(const KernelInfo &info) const {
-    return "module '" + path() + "': kernel '" + info.name + "'";
-  }
-
-  Status configureKernel(const KernelInfo &info) {
-    StatusOr<json::Value> entry = json::parse(info.json);
-    if (!entry.isOk())
-      return internalError(where(info), ": cannot re-read its manifest entry: ",
-                           entry.status().message());
-    const json::Value *launch = entry->get("launch");
-    if (!launch || !launch->isObject())
-      return invalidArgument(
-          where(info),
-          ": no launch metadata; a GPU bundle's manifest entry needs "
-          "\"launch\": {\"<function>\": {\"block\": [x, y, z], "
-          "\"shared_bytes\": n}} for each function it names "
-          "(docs/KernelABI.md, GPU bundles)");
-    int64_t kvHeads = info.kvHeads;
-    int64_t heads = info.heads > 0 ? info.heads : info.kvHeads;
-    int64_t segments = info.segments > 0 ? info.segments : 1;
-    struct {
-      const std::string *symbol;
-      Role role;
-      int64_t gridY, gridZ;
-    } roles[] = {
-        {&info.functions.twoD, Role::TwoD, kvHeads, 1},
-        {&info.functions.split, Role::Split, kvHeads, segments},
-        {&info.functions.reduce, Role::Reduce, heads, 1},
-        {&info.functions.write, Role::Write, kvHeads, 1},
-    };
-    for (const auto &r : roles) {
-      if (r.symbol->empty())
-        continue;
-      ATTN_RT_RETURN_IF_ERROR(configureFunction(info, *launch, *r.symbol,
-                                                r.role, r.gridY, r.gridZ));
-    }
-    return Status::ok();
-  }
-
-  StatusOr<LaunchInfo> readLaunchInfo(const KernelInfo &info,
-                                      const json::Value &launch,
-                                      const std::string &symbol) const {
-    const DeviceLimits &limits = device_.limits();
-    std::string prefix = where(info) + ": launch metadata of function '" +
-                         symbol + "'";
-    const json::Value *entry = launch.get(symbol);
-    if (!entry)
-      return invalidArgument(where(info), ": no launch metadata for function '",
-                             symbol, "' (\"launch\" needs \"", symbol,
-                             "\": {\"block\": [x, y, z], \"shared_bytes\": "
-                             "n})");
-    if (!entry->isObject())
-      return invalidArgument(prefix, " must be an object {\"block\": [x, y, "
-                                     "z], \"shared_bytes\": n}, got ",
-                             json::serialize(*entry));
-    LaunchInfo result;
-    const json::Value *block = entry->get("block");
-    if (!block)
-      return invalidArgument(prefix, ": missing key \"block\" ([x, y, z])");
-    if (!block->isArray() || block->size() < 1 || block->size() > 3)
-      return invalidArgument(prefix,
-                             ": \"block\" must be an array of 1 to 3 positive "
-                             "integers, got ",
-                             json::serialize(*block));
-    int64_t threads = 1;
-    for (size_t i = 0; i < block->size(); ++i) {
-      const json::Value &dim = block->elements()[i];
-      if (!dim.isInteger() || dim.asInteger() < 1 ||
-          dim.asInteger() > limits.maxBlock[i])
-        return invalidArgument(prefix, ": \"block\" dim ", i, " must be an "
-                               "integer in [1, ", limits.maxBlock[i],
-                               "], got ", json::serialize(*block));
-      result.block[i] = static_cast<unsigned>(dim.asInteger());
-      threads *= dim.asInteger();
-    }
-    if (threads > limits.maxThreadsPerBlock)
-      return invalidArgument(prefix, ": \"block\" ", json::serialize(*block),
-                             " has ", threads,
-                             " threads; the device allows at most ",
-                             limits.maxThreadsPerBlock, " per block");
-    if (const json::Value *shared = entry->get("shared_bytes")) {
-      if (!shared->isInteger() || shared->asInteger() < 0)
-        return invalidArgument(prefix, ": \"shared_bytes\" must be a "
-                               "non-negative integer, got ",
-                               json::serialize(*shared));
-      if (shared->asInteger() > limits.maxSharedOptin)
-        return invalidArgument(prefix, ": \"shared_bytes\" = ",
-                               shared->asInteger(),
-                               " exceeds the device's limit of ",
-                               limits.maxSharedOptin,
-                               " bytes of shared memory per block");
-      result.sharedBytes = static_cast<unsigned>(shared->asInteger());
-    }
-    return result;
-  }
-
-  Status configureFunction(const KernelInfo &info, const json::Value &launch,
-                           const std::string &symbol, Role role, int64_t gridY,
-                           int64_t gridZ) {
-    const DeviceLimits &limits = device_.limits();
-    auto it = gpuFunctions_.find(symbol);
-    if (it == gpuFunctions_.end())
-      return internalError(where(info), ": function '", symbol,
-                           "' was not resolved");
-    GpuFunction &fn = *it->second;
-    ATTN_RT_ASSIGN_OR_RETURN(LaunchInfo launchInfo,
-                             readLaunchInfo(info, launch, symbol));
-    if (gridY < 1 || gridY > limits.maxGrid[1] || gridZ < 1 ||
-        gridZ > limits.maxGrid[2])
-      return invalidArgument(where(info), ": function '", symbol, "' (",
-                             roleName(role), ") needs a grid of [n, ", gridY,
-                             ", ", gridZ, "]; the device allows y <= ",
-                             limits.maxGrid[1], " and z <= ",
-                             limits.maxGrid[2]);
-    int numArgs = role == Role::Write ? ATTN_CACHE_WRITE_NUM_ARGS
-                                      : ATTN_ATTENTION_NUM_ARGS;
-    if (fn.configured) {
-      // Two manifest entries (or roles) share this function: they must
-      // launch it the same way.
-      bool same = fn.numArgs == numArgs && fn.gridY == gridY &&
-                  fn.gridZ == gridZ &&
-                  fn.sharedBytes == launchInfo.sharedBytes;
-      for (int i = 0; i < 3; ++i)
-        same = same && fn.block[i] == launchInfo.block[i];
-      if (!same)
-        return invalidArgument(
-            where(info), ": function '", symbol, "' is also the ",
-            roleName(fn.role), " function of kernel '", fn.kernel,
-            "', with a different grid or launch metadata; use one function "
-            "per launch shape");
-      return Status::ok();
-    }
-    if (launchInfo.sharedBytes > kDefaultMaxDynamicSharedBytes) {
-      ContextGuard guard(device_);
-      ATTN_RT_RETURN_IF_ERROR(guard.status());
-      ATTN_RT_RETURN_IF_ERROR(withContext(
-          device_.driver().check(
-              "cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_"
-              "BYTES)",
-              device_.driver()->cuFuncSetAttribute(
-                  fn.function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                  static_cast<int>(launchInfo.sharedBytes))),
-          where(info) + ": function '" + symbol + "' with shared_bytes = " +
-              std::to_string(launchInfo.sharedBytes)));
-    }
-    fn.configured = true;
-    fn.kernel = info.name;
-    fn.role = role;
-    fn.numArgs = numArgs;
-    for (int i = 0; i < 3; ++i)
-      fn.block[i] = launchInfo.block[i];
-    fn.sharedBytes = launchInfo.sharedBytes;
-    fn.gridY = static_cast<unsigned>(gridY);
-    fn.gridZ = static_cast<unsigned>(gridZ);
-    return Status::ok();
-  }
-
   CUDADevice &device_;
   CUmodule module_;
-  std::map<std::string, std::unique_ptr<GpuFunction>> gpuFunctions_;
 };
-
-bool isDirectory(const std::string &path) {
-  struct stat info;
-  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
-}
-
-bool fileExists(const std::string &path) {
-  struct stat info;
-  return ::stat(path.c_str(), &info) == 0 && !S_ISDIR(info.st_mode);
-}
-
-Status readFile(const std::string &path, const char *what, std::string &out) {
-  if (isDirectory(path))
-    return invalidArgument("cannot load ", what, " '", path,
-                           "': it is a directory");
-  std::ifstream file(path, std::ios::binary);
-  if (!file)
-    return notFound("cannot load ", what, " '", path,
-                    "': file not found or not readable");
-  out.assign(std::istreambuf_iterator<char>(file),
-             std::istreambuf_iterator<char>());
-  if (file.bad())
-    return invalidArgument("cannot load ", what, " '", path,
-                           "': read error");
-  return Status::ok();
-}
-
-/// Splits "dir/name.ext" into "dir/name" and "ext" (ext empty when none).
-void splitExtension(const std::string &path, std::string &stem,
-                    std::string &extension) {
-  size_t slash = path.find_last_of('/');
-  size_t dot = path.find_last_of('.');
-  if (dot == std::string::npos ||
-      (slash != std::string::npos && dot < slash) || dot + 1 == path.size()) {
-    stem = path;
-    extension.clear();
-    return;
-  }
-  stem = path.substr(0, dot);
-  extension = path.substr(dot + 1);
-}
-
-constexpr const char *kImageExtensions[] = {"cubin", "fatbin", "ptx"};
 
 } // namespace
 
 StatusOr<std::unique_ptr<Module>>
 CUDADevice::loadModule(const std::string &path) {
-  if (path.empty())
-    return invalidArgument("module path is empty");
-
-  // Find the image and the manifest.
-  std::string stem, extension, imagePath, manifestPath;
-  splitExtension(path, stem, extension);
-  if (extension == "json") {
-    manifestPath = path;
-    for (const char *candidate : kImageExtensions) {
-      std::string image = stem + "." + candidate;
-      if (fileExists(image)) {
-        imagePath = image;
-        break;
-      }
-    }
-    if (imagePath.empty()) {
-      if (!fileExists(manifestPath))
-        return notFound("cannot load cuda module '", path,
-                        "': file not found");
-      return notFound("cannot load cuda module '", path, "': no image ",
-                      stem, ".cubin, ", stem, ".fatbin or ", stem,
-                      ".ptx next to the manifest");
-    }
-  } else if (extension == "cubin" || extension == "fatbin" ||
-             extension == "ptx") {
-    imagePath = path;
-    manifestPath = stem + ".json";
-  } else {
-    return invalidArgument(
-        "cannot load cuda module '", path,
-        "': a GPU bundle is loaded from its image (<stem>.cubin, "
-        "<stem>.fatbin or <stem>.ptx, with the manifest <stem>.json beside "
-        "it) or from its manifest (<stem>.json)");
-  }
-
-  std::string image, manifest;
-  ATTN_RT_RETURN_IF_ERROR(readFile(imagePath, "cuda module", image));
-  if (image.empty())
-    return invalidArgument("cannot load cuda module '", imagePath,
-                           "': the file is empty");
-  if (!fileExists(manifestPath))
-    return notFound("cannot load cuda module '", imagePath,
-                    "': its manifest '", manifestPath,
-                    "' does not exist (a GPU bundle is <stem>.cubin, "
-                    ".fatbin or .ptx plus the manifest <stem>.json)");
-  ATTN_RT_RETURN_IF_ERROR(readFile(manifestPath, "manifest", manifest));
+  ATTN_RT_ASSIGN_OR_RETURN(
+      gpu::BundleFiles files,
+      gpu::readBundle(path, "cuda", {"cubin", "fatbin", "ptx"}));
+  const std::string &imagePath = files.imagePath;
+  const std::string &image = files.image;
 
   // Load the image; the driver JITs PTX (NUL-terminated: std::string is).
   ContextGuard guard(*this);
@@ -591,7 +306,7 @@ CUDADevice::loadModule(const std::string &path) {
                          imagePath, "'");
 
   auto module = std::make_unique<CUDAModule>(*this, imagePath, cuModule);
-  ATTN_RT_RETURN_IF_ERROR(module->load(std::move(manifest)));
+  ATTN_RT_RETURN_IF_ERROR(module->load(std::move(files.manifest)));
   return std::unique_ptr<Module>(std::move(module));
 }
 
@@ -630,41 +345,19 @@ Status CUDADevice::launch(const Function &fn, int64_t grid,
 // The hot path: no allocation (errors aside), no synchronization.
 Status CUDADevice::launchPacked(const Function &fn, int64_t grid, void **args,
                                 int numArgs, void *stream) {
-  if (!fn.isValid())
-    return invalidArgument("launch of a null function");
-  const auto *f = static_cast<const GpuFunction *>(fn.handle);
-  if (f->magic != kGpuFunctionMagic || f->device != this)
-    return invalidArgument("launch of '", fn.name ? fn.name : "?", "' on ",
-                           name(), ": the function was not loaded on it");
-  if (!f->configured)
-    return internalError("launch of '", f->symbol,
-                         "': the function has no launch metadata");
-  if (f->numArgs != numArgs)
-    return invalidArgument("launch of '", f->symbol, "' with ", numArgs,
-                           " arguments; it is a ", roleName(f->role),
-                           " function taking ", f->numArgs);
-  if (grid < 0)
-    return invalidArgument("launch of '", f->symbol, "' with a negative grid (",
-                           grid, ")");
-  if (grid == 0)
+  const gpu::GpuFunction *f = nullptr;
+  int64_t gridX = 0;
+  ATTN_RT_RETURN_IF_ERROR(
+      gpu::checkLaunch(*this, limits_, fn, grid, numArgs, f, gridX));
+  if (gridX == 0)
     return Status::ok();
-  int64_t inner = static_cast<int64_t>(f->gridY) * f->gridZ;
-  if (grid % inner != 0)
-    return internalError("launch of '", f->symbol, "': ", grid,
-                         " programs are not a whole number of [", f->gridY,
-                         ", ", f->gridZ, "] blocks");
-  int64_t gridX = grid / inner;
-  if (gridX > limits_.maxGrid[0])
-    return invalidArgument("launch of '", f->symbol, "': grid x = ", gridX,
-                           " exceeds the device's limit of ",
-                           limits_.maxGrid[0]);
 
   ContextGuard guard(*this);
   ATTN_RT_RETURN_IF_ERROR(guard.status());
   CUresult result = (*driver_)->cuLaunchKernel(
-      f->function, static_cast<unsigned>(gridX), f->gridY, f->gridZ,
-      f->block[0], f->block[1], f->block[2], f->sharedBytes,
-      static_cast<CUstream>(stream), args, nullptr);
+      static_cast<CUfunction>(f->function), static_cast<unsigned>(gridX),
+      f->gridY, f->gridZ, f->block[0], f->block[1], f->block[2],
+      f->sharedBytes, static_cast<CUstream>(stream), args, nullptr);
   if (result != CUDA_SUCCESS)
     return withContext(
         driver_->check("cuLaunchKernel", result),

@@ -23,6 +23,7 @@
 
 #include "CUDA/CUDADriver.h"
 
+#include "Common/GPUModule.h"
 #include "attn/Runtime/Device.h"
 
 #include <memory>
@@ -34,17 +35,16 @@ namespace attn {
 namespace rt {
 namespace cuda {
 
-/// What the device allows; read once at open.
-struct DeviceLimits {
-  int multiprocessors = 1;
-  int maxThreadsPerBlock = 1024;
-  int maxBlock[3] = {1024, 1024, 64};
-  int maxGrid[3] = {2147483647, 65535, 65535};
-  /// Largest dynamic shared memory a function may opt in to.
-  int maxSharedOptin = static_cast<int>(kDefaultMaxDynamicSharedBytes);
+/// What the device allows; read once at open. maxSharedOptin is the
+/// largest dynamic shared memory a function may opt in to (at least
+/// kDefaultMaxDynamicSharedBytes).
+struct DeviceLimits : gpu::DeviceLimits {
   int computeMajor = 0;
   int computeMinor = 0;
 };
+static_assert(gpu::DeviceLimits().maxSharedOptin ==
+                  static_cast<int>(kDefaultMaxDynamicSharedBytes),
+              "the default opt-in limit is CUDA's default (48 KiB)");
 
 class CUDADevice final : public Device {
 public:
