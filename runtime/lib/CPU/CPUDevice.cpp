@@ -78,30 +78,22 @@ Status CPUDevice::free(void *ptr) {
   return Status::ok();
 }
 
-static Status checkCopy(const char *what, void *dst, const void *src,
-                        size_t bytes) {
-  if (bytes && (!dst || !src))
-    return invalidArgument(what, " of ", bytes, " bytes with a null ",
-                           !dst ? "destination" : "source");
-  return Status::ok();
-}
-
 Status CPUDevice::copyToDevice(void *dst, const void *src, size_t bytes) {
-  ATTN_RT_RETURN_IF_ERROR(checkCopy("copy to device", dst, src, bytes));
+  ATTN_RT_RETURN_IF_ERROR(detail::checkCopy("copy to device", dst, src, bytes));
   if (bytes)
     std::memmove(dst, src, bytes);
   return Status::ok();
 }
 
 Status CPUDevice::copyToHost(void *dst, const void *src, size_t bytes) {
-  ATTN_RT_RETURN_IF_ERROR(checkCopy("copy to host", dst, src, bytes));
+  ATTN_RT_RETURN_IF_ERROR(detail::checkCopy("copy to host", dst, src, bytes));
   if (bytes)
     std::memmove(dst, src, bytes);
   return Status::ok();
 }
 
 Status CPUDevice::copyOnDevice(void *dst, const void *src, size_t bytes) {
-  ATTN_RT_RETURN_IF_ERROR(checkCopy("copy on device", dst, src, bytes));
+  ATTN_RT_RETURN_IF_ERROR(detail::checkCopy("copy on device", dst, src, bytes));
   if (bytes)
     std::memmove(dst, src, bytes);
   return Status::ok();

@@ -157,16 +157,8 @@ Status CUDADevice::free(void *ptr) {
   return driver_->check("cuMemFree_v2", (*driver_)->cuMemFree(devicePtr));
 }
 
-static Status checkCopy(const char *what, void *dst, const void *src,
-                        size_t bytes) {
-  if (bytes && (!dst || !src))
-    return invalidArgument(what, " of ", bytes, " bytes with a null ",
-                           !dst ? "destination" : "source");
-  return Status::ok();
-}
-
 Status CUDADevice::copyToDevice(void *dst, const void *src, size_t bytes) {
-  ATTN_RT_RETURN_IF_ERROR(checkCopy("copy to device", dst, src, bytes));
+  ATTN_RT_RETURN_IF_ERROR(detail::checkCopy("copy to device", dst, src, bytes));
   if (!bytes)
     return Status::ok();
   ContextGuard guard(*this);
@@ -176,7 +168,7 @@ Status CUDADevice::copyToDevice(void *dst, const void *src, size_t bytes) {
 }
 
 Status CUDADevice::copyToHost(void *dst, const void *src, size_t bytes) {
-  ATTN_RT_RETURN_IF_ERROR(checkCopy("copy to host", dst, src, bytes));
+  ATTN_RT_RETURN_IF_ERROR(detail::checkCopy("copy to host", dst, src, bytes));
   if (!bytes)
     return Status::ok();
   ContextGuard guard(*this);
@@ -186,7 +178,7 @@ Status CUDADevice::copyToHost(void *dst, const void *src, size_t bytes) {
 }
 
 Status CUDADevice::copyOnDevice(void *dst, const void *src, size_t bytes) {
-  ATTN_RT_RETURN_IF_ERROR(checkCopy("copy on device", dst, src, bytes));
+  ATTN_RT_RETURN_IF_ERROR(detail::checkCopy("copy on device", dst, src, bytes));
   if (!bytes)
     return Status::ok();
   ContextGuard guard(*this);

@@ -24,6 +24,10 @@ StatusOr<std::unique_ptr<Device>> openCPUDevice(int ordinal);
 StatusOr<std::unique_ptr<Device>> openCUDADevice(int ordinal);
 StatusOr<std::unique_ptr<Device>> openHIPDevice(int ordinal);
 
+/// The argument check every backend's copies share: a non-empty copy needs
+/// both pointers.
+Status checkCopy(const char *what, void *dst, const void *src, size_t bytes);
+
 } // namespace detail
 } // namespace rt
 } // namespace attn

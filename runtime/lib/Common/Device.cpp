@@ -87,3 +87,11 @@ StatusOr<Buffer> Device::allocate(size_t bytes) {
 
 } // namespace rt
 } // namespace attn
+
+attn::rt::Status attn::rt::detail::checkCopy(const char *what, void *dst,
+                                             const void *src, size_t bytes) {
+  if (bytes && (!dst || !src))
+    return invalidArgument(what, " of ", bytes, " bytes with a null ",
+                           !dst ? "destination" : "source");
+  return Status::ok();
+}

@@ -126,16 +126,8 @@ Status HIPDevice::free(void *ptr) {
   return driver_->check("hipFree", (*driver_)->hipFree(ptr));
 }
 
-static Status checkCopy(const char *what, void *dst, const void *src,
-                        size_t bytes) {
-  if (bytes && (!dst || !src))
-    return invalidArgument(what, " of ", bytes, " bytes with a null ",
-                           !dst ? "destination" : "source");
-  return Status::ok();
-}
-
 Status HIPDevice::copyToDevice(void *dst, const void *src, size_t bytes) {
-  ATTN_RT_RETURN_IF_ERROR(checkCopy("copy to device", dst, src, bytes));
+  ATTN_RT_RETURN_IF_ERROR(detail::checkCopy("copy to device", dst, src, bytes));
   if (!bytes)
     return Status::ok();
   DeviceGuard guard(*this);
@@ -146,7 +138,7 @@ Status HIPDevice::copyToDevice(void *dst, const void *src, size_t bytes) {
 }
 
 Status HIPDevice::copyToHost(void *dst, const void *src, size_t bytes) {
-  ATTN_RT_RETURN_IF_ERROR(checkCopy("copy to host", dst, src, bytes));
+  ATTN_RT_RETURN_IF_ERROR(detail::checkCopy("copy to host", dst, src, bytes));
   if (!bytes)
     return Status::ok();
   DeviceGuard guard(*this);
@@ -157,7 +149,7 @@ Status HIPDevice::copyToHost(void *dst, const void *src, size_t bytes) {
 }
 
 Status HIPDevice::copyOnDevice(void *dst, const void *src, size_t bytes) {
-  ATTN_RT_RETURN_IF_ERROR(checkCopy("copy on device", dst, src, bytes));
+  ATTN_RT_RETURN_IF_ERROR(detail::checkCopy("copy on device", dst, src, bytes));
   if (!bytes)
     return Status::ok();
   DeviceGuard guard(*this);
