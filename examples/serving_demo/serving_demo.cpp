@@ -41,7 +41,9 @@
 #include "attn/Runtime/KVCache.h"
 #include "attn/Runtime/Runtime.h"
 #include "attn/Spec/Spec.h"
+#if ATTN_DEMO_WITH_COMPILER
 #include "attn/Target/HostBundle.h"
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -369,6 +371,12 @@ void Demo::setUpKernels() {
     writeSo = opt.writeBundle.empty() ? opt.bundle : opt.writeBundle;
     return;
   }
+#if !ATTN_DEMO_WITH_COMPILER
+  std::fprintf(stderr, "attn-serving-demo: this build has no compiler "
+                       "(ATTN_BUILD_COMPILER=OFF): give --bundle and "
+                       "--write-bundle\n");
+  std::exit(1);
+#else
   kernelDir = tempDir();
   gKernelDir = kernelDir;
   std::atexit(removeKernelDir);
@@ -387,6 +395,7 @@ void Demo::setUpKernels() {
   compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
+#endif
 }
 
 void Demo::openDevice() {
