@@ -31,6 +31,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "TestFiles.h"
 #include "TestUtil.h"
 
 #include "CUDA/CUDADriver.h"
@@ -53,6 +54,9 @@ using namespace attn::rt;
 namespace cu = attn::rt::cuda;
 
 namespace {
+
+using test::contains;
+using test::TempDir;
 
 //===----------------------------------------------------------------------===//
 // The probe bundle
@@ -230,42 +234,6 @@ std::string probeManifest(const std::string &launch) {
   text += kLaunchWrite;
   text += "}}\n]}\n";
   return text;
-}
-
-/// A temporary directory, removed with the files written into it.
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "attn-cuda-test-XXXXXX";
-    std::vector<char> buffer(pattern.begin(), pattern.end());
-    buffer.push_back('\0');
-    if (mkdtemp(buffer.data()))
-      path_ = buffer.data();
-  }
-  ~TempDir() {
-    for (const std::string &file : files_)
-      std::remove(file.c_str());
-    if (!path_.empty())
-      rmdir(path_.c_str());
-  }
-  bool ok() const { return !path_.empty(); }
-
-  /// Writes `name` in the directory and returns its path.
-  std::string write(const std::string &name, const std::string &text) {
-    std::string file = path_ + "/" + name;
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    files_.push_back(file);
-    return file;
-  }
-
-private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
-
-bool contains(const std::string &text, const std::string &part) {
-  return text.find(part) != std::string::npos;
 }
 
 //===----------------------------------------------------------------------===//

@@ -22,6 +22,7 @@
 #ifndef ATTN_UNITTESTS_RUNTIME_HIPTESTUTIL_H
 #define ATTN_UNITTESTS_RUNTIME_HIPTESTUTIL_H
 
+#include "TestFiles.h"
 #include "gtest/gtest.h"
 
 #include <unistd.h>
@@ -41,6 +42,9 @@ namespace attn {
 namespace rt {
 namespace test {
 namespace hiptest {
+
+using test::contains;
+using test::TempDir;
 
 constexpr const char *kLaunch2d =
     R"("probe_2d": {"block": [32, 1, 1], "shared_bytes": 0})";
@@ -103,42 +107,6 @@ inline std::string probeImage(std::string &why) {
         "HIPProbe.hip (it needs clang with the AMDGPU target)";
   return std::string();
 #endif
-}
-
-/// A temporary directory, removed with the files written into it.
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "attn-hip-test-XXXXXX";
-    std::vector<char> buffer(pattern.begin(), pattern.end());
-    buffer.push_back('\0');
-    if (mkdtemp(buffer.data()))
-      path_ = buffer.data();
-  }
-  ~TempDir() {
-    for (const std::string &file : files_)
-      std::remove(file.c_str());
-    if (!path_.empty())
-      rmdir(path_.c_str());
-  }
-  bool ok() const { return !path_.empty(); }
-
-  /// Writes `name` in the directory and returns its path.
-  std::string write(const std::string &name, const std::string &text) {
-    std::string file = path_ + "/" + name;
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    files_.push_back(file);
-    return file;
-  }
-
-private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
-
-inline bool contains(const std::string &text, const std::string &part) {
-  return text.find(part) != std::string::npos;
 }
 
 } // namespace hiptest

@@ -351,12 +351,8 @@ Status CUDADevice::launchPacked(const Function &fn, int64_t grid, void **args,
       f->gridY, f->gridZ, f->block[0], f->block[1], f->block[2],
       f->sharedBytes, static_cast<CUstream>(stream), args, nullptr);
   if (result != CUDA_SUCCESS)
-    return withContext(
-        driver_->check("cuLaunchKernel", result),
-        detail::concat("launch of '", f->symbol, "' (grid [", gridX, ", ",
-                       f->gridY, ", ", f->gridZ, "], block [", f->block[0],
-                       ", ", f->block[1], ", ", f->block[2], "], ",
-                       f->sharedBytes, " shared bytes, stream ", stream, ")"));
+    return gpu::launchFailed(driver_->check("cuLaunchKernel", result), *f, gridX,
+                             stream);
   return Status::ok();
 }
 

@@ -37,6 +37,16 @@ Status withContext(const Status &status, const std::string &what) {
   return Status(status.code(), what + ": " + status.message());
 }
 
+Status launchFailed(const Status &driverError, const GpuFunction &f,
+                    int64_t gridX, void *stream) {
+  return withContext(
+      driverError,
+      detail::concat("launch of '", f.symbol, "' (grid [", gridX, ", ",
+                     f.gridY, ", ", f.gridZ, "], block [", f.block[0], ", ",
+                     f.block[1], ", ", f.block[2], "], ", f.sharedBytes,
+                     " shared bytes, stream ", stream, ")"));
+}
+
 //===----------------------------------------------------------------------===//
 // GPUModule
 //===----------------------------------------------------------------------===//

@@ -174,6 +174,11 @@ Status checkLaunch(const Device &device, const DeviceLimits &limits,
 /// Prefixes an error with what was being done, keeping its code.
 Status withContext(const Status &status, const std::string &what);
 
+/// A failed launch's error, prefixed with the launch (function, grid,
+/// block, shared bytes, stream); only called on the error path.
+Status launchFailed(const Status &driverError, const GpuFunction &f,
+                    int64_t gridX, void *stream);
+
 } // namespace gpu
 } // namespace rt
 } // namespace attn

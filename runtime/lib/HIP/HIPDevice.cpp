@@ -352,12 +352,8 @@ Status HIPDevice::launchPacked(const Function &fn, int64_t grid, void **args,
       f->gridY, f->gridZ, f->block[0], f->block[1], f->block[2], f->sharedBytes,
       static_cast<hipStream_t>(stream), args, nullptr);
   if (result != hipSuccess)
-    return withContext(
-        driver_->check("hipModuleLaunchKernel", result),
-        detail::concat("launch of '", f->symbol, "' (grid [", gridX, ", ",
-                       f->gridY, ", ", f->gridZ, "], block [", f->block[0],
-                       ", ", f->block[1], ", ", f->block[2], "], ",
-                       f->sharedBytes, " shared bytes, stream ", stream, ")"));
+    return gpu::launchFailed(driver_->check("hipModuleLaunchKernel", result), *f, gridX,
+                             stream);
   return Status::ok();
 }
 
