@@ -11,7 +11,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Backend/GPU/SIMTMapping.h"
-#include "attn/Backend/SoftFloat.h"
 #include "attn/Dialect/AttnTile/IR/AttnTile.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -23,7 +22,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/Debug.h"
 
 #define DEBUG_TYPE "attn-simt-mapping"
@@ -33,21 +31,17 @@ using namespace mlir::attn;
 
 namespace {
 
-constexpr unsigned kGlobal = 1;
-
 /// Rebuilds one kernel body inside a gpu.func, distributing tiles.
-class Distributor {
+class Distributor : public TileCloner {
 public:
   Distributor(OpBuilder &b, int64_t bm, int64_t bn, bool distribute, Value tid,
               Value kSmem, Value vSmem)
-      : b(b), bm(bm), bn(bn), distribute(distribute), tid(tid), kSmem(kSmem),
-        vSmem(vSmem) {}
-
-  LogicalResult cloneBlock(Block &src);
-  IRMapping map;
+      : TileCloner(b, "SIMT mapping"), bm(bm), bn(bn), distribute(distribute),
+        tid(tid), kSmem(kSmem), vSmem(vSmem) {}
 
 private:
-  Type mapType(Type t) const;
+  Type mapType(Type t) const override;
+  std::optional<LogicalResult> cloneSpecial(Operation &op) override;
   bool isKV(Type t) const {
     auto v = dyn_cast<VectorType>(t);
     return distribute && v && v.getRank() == 2 && v.getDimSize(0) == bn;
@@ -65,8 +59,6 @@ private:
     return distribute && v && v.getRank() == 1 &&
            v.getDimSize(0) == bm * bn;
   }
-  Value get(Value v) { return map.lookup(v); }
-  LogicalResult cloneOp(Operation &op);
   LogicalResult contract(vector::ContractionOp op);
   Value materialize(Value kvTile, Value smem);
   Value rowOf(Value kv, Value n, IRMapping &rows);
@@ -75,8 +67,6 @@ private:
   }
   Value rowLoad(Value base, Value off, Value mask, VectorType rowT);
 
-  OpBuilder &b;
-  Location loc = b.getUnknownLoc();
   int64_t bm, bn;
   bool distribute;
   Value tid, kSmem, vSmem;
@@ -225,20 +215,7 @@ LogicalResult Distributor::contract(vector::ContractionOp op) {
   return success();
 }
 
-LogicalResult Distributor::cloneBlock(Block &src) {
-  for (Operation &op : src.without_terminator())
-    if (failed(cloneOp(op)))
-      return failure();
-  Operation *term = src.getTerminator();
-  if (isa<func::ReturnOp>(term)) {
-    gpu::ReturnOp::create(b, loc);
-    return success();
-  }
-  return cloneOp(*term);
-}
-
-LogicalResult Distributor::cloneOp(Operation &op) {
-  loc = op.getLoc();
+std::optional<LogicalResult> Distributor::cloneSpecial(Operation &op) {
   // K/V-side tiles are built lazily, row by row, where a product needs them.
   if (op.getNumResults() == 1 && isKV(op.getResult(0).getType()))
     return success();
@@ -358,82 +335,15 @@ LogicalResult Distributor::cloneOp(Operation &op) {
       return success();
     }
   }
-  if (auto forOp = dyn_cast<scf::ForOp>(op)) {
-    SmallVector<Value> inits;
-    for (Value v : forOp.getInitArgs())
-      inits.push_back(get(v));
-    auto newFor = scf::ForOp::create(b, loc, get(forOp.getLowerBound()),
-                                     get(forOp.getUpperBound()),
-                                     get(forOp.getStep()), inits);
-    OpBuilder::InsertionGuard guard(b);
-    Block *body = newFor.getBody();
-    if (!body->empty() && isa<scf::YieldOp>(body->back()))
-      body->back().erase();
-    b.setInsertionPointToEnd(body);
-    for (auto [o, n] : llvm::zip(forOp.getBody()->getArguments(),
-                                 body->getArguments()))
-      map.map(o, n);
-    if (failed(cloneBlock(*forOp.getBody())))
-      return failure();
-    for (auto [o, n] : llvm::zip(forOp.getResults(), newFor.getResults()))
-      map.map(o, n);
-    return success();
-  }
-  if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
-    SmallVector<Type> types;
-    for (Type t : ifOp.getResultTypes())
-      types.push_back(mapType(t));
-    auto newIf = scf::IfOp::create(b, loc, types, get(ifOp.getCondition()),
-                                   !ifOp.getElseRegion().empty());
-    for (auto [src, dst] : {std::pair{&ifOp.getThenRegion(),
-                                      &newIf.getThenRegion()},
-                            std::pair{&ifOp.getElseRegion(),
-                                      &newIf.getElseRegion()}}) {
-      if (src->empty())
-        continue;
-      OpBuilder::InsertionGuard guard(b);
-      Block &blk = dst->front();
-      if (!blk.empty() && isa<scf::YieldOp>(blk.back()))
-        blk.back().erase();
-      b.setInsertionPointToEnd(&blk);
-      if (failed(cloneBlock(src->front())))
-        return failure();
-    }
-    for (auto [o, n] : llvm::zip(ifOp.getResults(), newIf.getResults()))
-      map.map(o, n);
-    return success();
-  }
-  if (auto yield = dyn_cast<scf::YieldOp>(op)) {
-    SmallVector<Value> vals;
-    for (Value v : yield.getOperands())
-      vals.push_back(get(v));
-    scf::YieldOp::create(b, loc, vals);
-    return success();
-  }
-  if (op.getNumRegions() != 0)
-    return op.emitError("SIMT mapping: unexpected region op");
-
-  // Everything else (scalars, [block_n] vectors computed by every thread,
-  // elementwise ops on distributed tiles): clone with mapped types.
-  for (Value v : op.getOperands())
-    if (!map.contains(v))
-      return op.emitError("SIMT mapping: operand not "
-                          "distributed for ")
-             << op.getName();
-  Operation *clone = b.clone(op, map);
-  for (OpResult r : clone->getResults())
-    r.setType(mapType(r.getType()));
-  return success();
+  return std::nullopt;
 }
 
 /// Builds the gpu.func of kernel `fn` in `gpuModule`; returns the block
 /// size it needs.
-static FailureOr<int64_t> buildGpuKernel(func::FuncOp fn,
-                                         gpu::GPUModuleOp gpuModule) {
+FailureOr<int64_t> mlir::attn::buildSIMTKernel(func::FuncOp fn,
+                                               gpu::GPUModuleOp gpuModule) {
   OpBuilder b(gpuModule.getBodyRegion());
-  b.setInsertionPointToEnd(gpuModule.getBody());
   MLIRContext *ctx = b.getContext();
-  Location loc = fn.getLoc();
   auto tileAttr = fn->getAttrOfType<DenseI64ArrayAttr>("attn.tile");
   bool distribute = tileAttr != nullptr;
   int64_t bm = distribute ? tileAttr[0] : 1, bn = distribute ? tileAttr[1] : 0;
@@ -441,11 +351,6 @@ static FailureOr<int64_t> buildGpuKernel(func::FuncOp fn,
     return fn.emitError() << "the GPU SIMT mapping needs block_m ("
                           << bm << ") != block_n (" << bn << ")";
 
-  // Kernel parameters: buffers as global pointers, scalars as they are.
-  auto ptrT = LLVM::LLVMPointerType::get(ctx, kGlobal);
-  SmallVector<Type> params;
-  for (Type t : fn.getArgumentTypes().drop_front(3))
-    params.push_back(isa<MemRefType>(t) ? Type(ptrT) : t);
   SmallVector<Type> workgroup;
   int64_t dk = 0, dv = 0;
   if (distribute) {
@@ -459,119 +364,18 @@ static FailureOr<int64_t> buildGpuKernel(func::FuncOp fn,
     workgroup.push_back(MemRefType::get({bn, dk}, b.getF32Type(), nullptr, ws));
     workgroup.push_back(MemRefType::get({bn, dv}, b.getF32Type(), nullptr, ws));
   }
-  auto gfn = gpu::GPUFuncOp::create(b, loc, fn.getSymName(),
-                                    b.getFunctionType(params, {}), workgroup,
-                                    TypeRange{});
-  gfn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   int64_t threads = distribute ? bm : 1;
-  gfn.setKnownBlockSizeAttr(
-      b.getDenseI32ArrayAttr({int32_t(threads), 1, 1}));
-  Block &entry = gfn.getBody().front();
-  b.setInsertionPointToStart(&entry);
-
-  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  IRMapping map;
+  KernelFrame frame =
+      createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
   Value kSmem, vSmem;
   if (distribute) {
-    kSmem = gfn.getWorkgroupAttributions()[0];
-    vSmem = gfn.getWorkgroupAttributions()[1];
+    kSmem = frame.func.getWorkgroupAttributions()[0];
+    vSmem = frame.func.getWorkgroupAttributions()[1];
   }
-  Distributor d(b, bm, bn, distribute, tid, kSmem, vSmem);
-  d.map.map(fn.getArgument(0), gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
-  d.map.map(fn.getArgument(1), gpu::BlockIdOp::create(b, loc, gpu::Dimension::y));
-  d.map.map(fn.getArgument(2), gpu::BlockIdOp::create(b, loc, gpu::Dimension::z));
-
-  // Buffers: a 1-D memref descriptor over each global pointer.
-  Type i64 = b.getI64Type();
-  Value zero = LLVM::ConstantOp::create(b, loc, i64, 0);
-  Value one = LLVM::ConstantOp::create(b, loc, i64, 1);
-  Value huge = LLVM::ConstantOp::create(b, loc, i64, INT64_MAX);
-  auto descT = LLVM::LLVMStructType::getLiteral(
-      ctx, {ptrT, ptrT, i64, LLVM::LLVMArrayType::get(i64, 1),
-            LLVM::LLVMArrayType::get(i64, 1)});
-  for (auto [i, t] : llvm::enumerate(fn.getArgumentTypes().drop_front(3))) {
-    Value param = gfn.getArgument(i);
-    auto mt = dyn_cast<MemRefType>(t);
-    if (!mt) {
-      d.map.map(fn.getArgument(3 + i), param);
-      continue;
-    }
-    Value desc = LLVM::PoisonOp::create(b, loc, descT);
-    desc = LLVM::InsertValueOp::create(b, loc, desc, param, ArrayRef<int64_t>{0});
-    desc = LLVM::InsertValueOp::create(b, loc, desc, param, ArrayRef<int64_t>{1});
-    desc = LLVM::InsertValueOp::create(b, loc, desc, zero, ArrayRef<int64_t>{2});
-    desc = LLVM::InsertValueOp::create(b, loc, desc, huge,
-                                       ArrayRef<int64_t>{3, 0});
-    desc = LLVM::InsertValueOp::create(b, loc, desc, one,
-                                       ArrayRef<int64_t>{4, 0});
-    auto globalT = MemRefType::get(mt.getShape(), mt.getElementType(),
-                                   MemRefLayoutAttrInterface(),
-                                   b.getI64IntegerAttr(kGlobal));
-    Value m = UnrealizedConversionCastOp::create(b, loc, globalT, desc)
-                  .getResult(0);
-    d.map.map(fn.getArgument(3 + i), m);
-  }
+  Distributor d(b, bm, bn, distribute, frame.tid, kSmem, vSmem);
+  d.map = std::move(map);
   if (failed(d.cloneBlock(fn.getBody().front())))
     return failure();
   return threads;
-}
-
-LogicalResult mlir::attn::mapKernelsToGPU(ModuleOp module, Attribute target,
-                                          StringRef chip) {
-  MLIRContext *ctx = module.getContext();
-  OpBuilder b(ctx);
-  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
-                  b.getUnitAttr());
-  b.setInsertionPointToEnd(module.getBody());
-  auto gpuModule = gpu::GPUModuleOp::create(
-      b, module.getLoc(), "attn_kernels", b.getArrayAttr({target}));
-
-  SmallVector<func::FuncOp> kernels;
-  for (auto fn : module.getOps<func::FuncOp>())
-    if (fn->hasAttr("attn.grid"))
-      kernels.push_back(fn);
-  // LLVM has no fp8 types: fp8 conversions become integer code (a
-  // tensor-core path would use the chips' fp8 converts instead).
-  {
-    RewritePatternSet patterns(ctx);
-    populateSoftFloatPatterns(patterns, /*fp8Only=*/true);
-    FrozenRewritePatternSet frozen(std::move(patterns));
-    for (func::FuncOp fn : kernels)
-      if (failed(applyPatternsGreedily(fn, frozen)))
-        return failure();
-  }
-  llvm::StringMap<int64_t> blockSizes;
-  for (func::FuncOp fn : kernels) {
-    FailureOr<int64_t> threads = buildGpuKernel(fn, gpuModule);
-    if (failed(threads))
-      return failure();
-    blockSizes[fn.getSymName()] = *threads;
-    fn.erase();
-  }
-
-  // Launch metadata for the runtime, per manifest entry.
-  auto kernelsAttr = module->getAttrOfType<ArrayAttr>("attn.kernels");
-  if (!kernelsAttr)
-    return success();
-  SmallVector<Attribute> entries;
-  for (Attribute a : kernelsAttr) {
-    auto entry = cast<DictionaryAttr>(a);
-    NamedAttrList launch;
-    if (auto fns = entry.getAs<DictionaryAttr>("functions"))
-      for (NamedAttribute f : fns) {
-        StringRef sym = cast<StringAttr>(f.getValue()).getValue();
-        NamedAttrList l;
-        int64_t t = blockSizes.lookup(sym);
-        l.append("block", b.getArrayAttr({b.getI64IntegerAttr(t),
-                                          b.getI64IntegerAttr(1),
-                                          b.getI64IntegerAttr(1)}));
-        l.append("shared_bytes", b.getI64IntegerAttr(0));
-        launch.append(sym, l.getDictionary(ctx));
-      }
-    NamedAttrList e(entry.getValue());
-    e.set("launch", launch.getDictionary(ctx));
-    e.set("target", b.getStringAttr(chip));
-    entries.push_back(e.getDictionary(ctx));
-  }
-  module->setAttr("attn.kernels", b.getArrayAttr(entries));
-  return success();
 }

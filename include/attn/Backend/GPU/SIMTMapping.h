@@ -11,15 +11,17 @@
 #ifndef ATTN_BACKEND_GPU_SIMTMAPPING_H
 #define ATTN_BACKEND_GPU_SIMTMAPPING_H
 
-#include "mlir/IR/BuiltinOps.h"
+#include "attn/Backend/GPU/KernelMapping.h"
 
 namespace mlir::attn {
 
 /// Maps every kernel function of `module` (convert-attn-to-tiles output)
 /// onto GPU threads; `target` is the gpu.module target attribute
 /// (#nvvm.target / #rocdl.target), `chip` is recorded in the manifest.
+/// `fast` (a tensor-core mapping) is tried first for every kernel; kernels
+/// it does not handle get the SIMT mapping.
 LogicalResult mapKernelsToGPU(ModuleOp module, Attribute target,
-                              StringRef chip);
+                              StringRef chip, const KernelMapper &fast = {});
 
 } // namespace mlir::attn
 
