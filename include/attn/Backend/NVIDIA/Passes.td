@@ -6,13 +6,27 @@
 include "mlir/Pass/PassBase.td"
 
 def ConvertAttnTilesToNVVMPass : Pass<"convert-attn-tiles-to-nvvm", "ModuleOp"> {
-  let summary = "Map the tiled schedule onto CUDA threads (SIMT path)";
+  let summary = "Map the tiled schedule onto CUDA threads and tensor cores";
   let description = [{
-    The first NVIDIA backend: a SIMT mapping of the target-neutral tiles,
-    the correctness baseline of the GPU path (the tensor-core mapping with
-    mma.sync / wgmma replaces it; docs/design.md).
-
     Each kernel function becomes a `gpu.func` in `gpu.module
+    @attn_kernels` (with the `#nvvm.target` of `chip`), one CUDA block per
+    program (block ids are the program ids).
+
+    `mapping=tensor-core` (the default) maps attention kernels with 16-bit
+    queries and head sizes that are multiples of 16 onto `mma.sync`
+    m16n8k16 (sm_80 and newer): `block_m / 16` warps, each owning 16 query
+    rows; scores and the accumulator in the mma.sync accumulator layout
+    (which is also the A-operand layout, so Q and P never leave registers);
+    row reductions by `shfl.xor`; K/V tiles gathered through the block table
+    into padded shared memory with `cp.async` (16-bit caches; the V copy
+    starts before `Q K^T`) or dequantized into it (fp8 / int8, rounded to
+    the compute type), and read as B fragments with `ldmatrix` (`.trans` for
+    V). P is rounded to the 16-bit compute type before `P V`, as in
+    FlashAttention.
+
+    All other kernels (f32 models, head sizes that are not multiples of 16,
+    reduce and cache-write kernels) and every kernel with `mapping=simt` use
+    the SIMT mapping, the correctness baseline: function becomes a `gpu.func` in `gpu.module
     @attn_kernels` (with the `#nvvm.target` of `chip`), one CUDA block per
     program (block ids are the program ids). In attention kernels thread
     `t` owns row `t` of every `[block_m x C]` tile (a `vector<C>` in its
@@ -27,13 +41,16 @@ def ConvertAttnTilesToNVVMPass : Pass<"convert-attn-tiles-to-nvvm", "ModuleOp"> 
   }];
   let options = [
     Option<"chip", "chip", "std::string", "\"sm_80\"", "target chip">,
+    Option<"mapping", "mapping", "std::string", "\"tensor-core\"",
+           "tensor-core (mma.sync where it applies, SIMT elsewhere) or simt">,
     Option<"features", "features", "std::string", "\"+ptx80\"",
            "PTX features">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::NVVM::NVVMDialect",
     "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect",
-    "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect"
+    "::mlir::vector::VectorDialect", "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect"
   ];
 }
 

@@ -1,12 +1,16 @@
 //===- AttnTilesToNVVM.cpp - the convert-attn-tiles-to-nvvm pass ----------===//
 //
-// The NVIDIA backend's SIMT path: the shared GPU SIMT mapping
-// (Backend/GPU/SIMTMapping.h) under an #nvvm.target.
+// The NVIDIA backend: the tensor-core mapping (TensorCoreMapping.h) where
+// it applies, the shared GPU SIMT mapping (Backend/GPU/SIMTMapping.h)
+// elsewhere, under an #nvvm.target.
 //
 //===----------------------------------------------------------------------===//
 
 #include "attn/Backend/GPU/SIMTMapping.h"
 #include "attn/Backend/NVIDIA/Passes.h"
+#include "attn/Backend/NVIDIA/TensorCoreMapping.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #define DEBUG_TYPE "convert-attn-tiles-to-nvvm"
 
@@ -27,7 +31,16 @@ struct ConvertAttnTilesToNVVMPass
     auto target = NVVM::NVVMTargetAttr::get(&getContext(), /*optLevel=*/3,
                                             "nvptx64-nvidia-cuda", chip,
                                             features);
-    if (failed(attn::mapKernelsToGPU(getOperation(), target, chip)))
+    if (mapping != "tensor-core" && mapping != "simt") {
+      getOperation().emitError()
+          << "convert-attn-tiles-to-nvvm: unknown mapping '" << mapping
+          << "' (expected tensor-core or simt)";
+      return signalPassFailure();
+    }
+    attn::KernelMapper fast;
+    if (mapping == "tensor-core")
+      fast = attn::nvidia::buildTensorCoreKernel;
+    if (failed(attn::mapKernelsToGPU(getOperation(), target, chip, fast)))
       signalPassFailure();
   }
 };

@@ -1,0 +1,952 @@
+//===- TensorCoreMapping.cpp - attention tiles on mma.sync ----------------===//
+//
+// The sm_80 tensor-core mapping of attention kernels. Layouts, with
+// w = warp, g = lane / 4, q = lane % 4:
+//
+//  - a query-side tile [block_m x C] (C a multiple of 8) is held by each
+//    thread as vector<C/2>: element e = 4j + 2r + c is row 16w + g + 8r,
+//    column 8j + 2q + c: the accumulator (C) layout of mma.sync m16n8, which
+//    is also its A-operand layout when C is the reduction dimension (so Q
+//    and P feed the MMAs from registers);
+//  - a row vector [block_m] (and [block_m x 1]) is vector<2> (rows r = 0,1);
+//  - a key-side vector [block_n] (positions, block-table entries) is held
+//    whole by every thread; its columns of a tile are rebuilt from its
+//    producers where it is broadcast into a tile;
+//  - a K/V tile [block_n x C] is never held: it is written to shared memory
+//    in the compute type (cp.async gathers of its rows for 16-bit caches,
+//    dequantized 8-element chunks otherwise) and read as mma.sync B
+//    fragments with ldmatrix (.trans for V);
+//  - row reductions are in-thread, then shfl.xor 1 and 2.
+//
+// The algorithm is the one convert-attn-to-tiles wrote; this file decides
+// where each element lives and which instructions compute it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Backend/NVIDIA/TensorCoreMapping.h"
+#include "attn/Dialect/AttnTile/IR/AttnTile.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+constexpr int64_t kWarp = 32;
+constexpr int64_t kPad = 8; // elements of padding per shared-memory row
+
+/// The known divisor of an integer value (or of every element of an integer
+/// vector): used to prove the alignment of row offsets.
+int64_t knownMultiple(Value v, int depth = 0) {
+  constexpr int64_t kCap = 1 << 20;
+  Operation *def = v.getDefiningOp();
+  if (!def || depth > 12)
+    return 1;
+  if (auto cst = dyn_cast<arith::ConstantOp>(def)) {
+    APInt value;
+    if (auto i = dyn_cast<IntegerAttr>(cst.getValue()))
+      value = i.getValue();
+    else if (auto d = dyn_cast<DenseIntElementsAttr>(cst.getValue());
+             d && d.isSplat())
+      value = d.getSplatValue<APInt>();
+    else
+      return 1;
+    int64_t x = std::abs(value.getSExtValue());
+    return x == 0 ? kCap : std::min(x, kCap);
+  }
+  if (isa<arith::MulIOp>(def))
+    return std::min(kCap, knownMultiple(def->getOperand(0), depth + 1) *
+                              knownMultiple(def->getOperand(1), depth + 1));
+  if (isa<arith::AddIOp, arith::SubIOp>(def))
+    return std::gcd(knownMultiple(def->getOperand(0), depth + 1),
+                    knownMultiple(def->getOperand(1), depth + 1));
+  if (isa<arith::ExtSIOp, arith::ExtUIOp, arith::IndexCastOp,
+          vector::BroadcastOp>(def))
+    return knownMultiple(def->getOperand(0), depth + 1);
+  return 1;
+}
+
+/// Largest power of two dividing `x`, at most `cap`.
+int64_t pow2Divisor(int64_t x, int64_t cap) {
+  int64_t a = 1;
+  while (a < cap && x % (a * 2) == 0)
+    a *= 2;
+  return a;
+}
+
+bool isElementwise(Operation *def) {
+  return def && def->getNumRegions() == 0 && def->getNumResults() == 1 &&
+         OpTrait::hasElementwiseMappableTraits(def);
+}
+
+class TensorCoreDistributor : public TileCloner {
+public:
+  TensorCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, FloatType cT,
+                        KernelFrame &frame)
+      : TileCloner(b, "tensor-core mapping"), bm(bm), bn(bn), cT(cT),
+        frame(frame) {}
+
+  void prologue(Location l);
+
+private:
+  Type mapType(Type t) const override;
+  std::optional<LogicalResult> cloneSpecial(Operation &op) override;
+
+  // Shapes.
+  bool isRow(Type t) const {
+    auto v = dyn_cast<VectorType>(t);
+    return v && v.getRank() == 1 && v.getDimSize(0) == bm;
+  }
+  bool isTile(Type t) const {
+    auto v = dyn_cast<VectorType>(t);
+    return v && v.getRank() == 2 && v.getDimSize(0) == bm;
+  }
+  bool isColumn(Type t) const { // [block_m x 1]
+    return isTile(t) && cast<VectorType>(t).getDimSize(1) == 1;
+  }
+  bool isFlat(Type t) const {
+    auto v = dyn_cast<VectorType>(t);
+    return v && v.getRank() == 1 && v.getDimSize(0) == bm * bn;
+  }
+  bool isKV(Type t) const {
+    auto v = dyn_cast<VectorType>(t);
+    return v && v.getRank() == 2 && v.getDimSize(0) == bn;
+  }
+  bool isKeyVec(Type t) const {
+    auto v = dyn_cast<VectorType>(t);
+    return v && v.getRank() == 1 && v.getDimSize(0) == bn;
+  }
+
+  // Small builders.
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value i32(int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value toIndex(Value v) {
+    return v.getType().isIndex()
+               ? v
+               : arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  }
+  Value splat(Type vt, Value s) {
+    return vector::BroadcastOp::create(b, loc, vt, s);
+  }
+  Value zeros(Type t) {
+    return arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
+  }
+  Value extract(Value v, int64_t i) {
+    return vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{i});
+  }
+  Value shuffle(Value v, ArrayRef<int64_t> mask) {
+    return vector::ShuffleOp::create(b, loc, v, v, mask);
+  }
+  Value smemPtr(Value base, Value elemOffset) {
+    return LLVM::GEPOp::create(b, loc, base.getType(), cT, base,
+                               ValueRange{elemOffset});
+  }
+
+  // Distribution helpers.
+  Value colOf(Value keyVec);
+  Value scalarAt(Value keyVec, Value row, IRMapping &memo);
+  FailureOr<Value> chunkOf(Value kv, Value row, Value col, int64_t colMult,
+                           int64_t w, IRMapping &memo);
+  bool isDirect(Value kv, tile::LoadRowsOp *load = nullptr) const;
+  LogicalResult stage(Value kv, Value smem, Value base, int64_t cols);
+  SmallVector<Value> bFragments(bool qk, Value base, int64_t cols, int64_t j,
+                                int64_t s, int64_t n);
+
+  LogicalResult contract(vector::ContractionOp op);
+  LogicalResult reduce(vector::MultiDimReductionOp op);
+  LogicalResult loadTile(tile::LoadRowsOp op);
+  LogicalResult storeTile(tile::StoreRowsOp op);
+  LogicalResult broadcast(vector::BroadcastOp op);
+
+  int64_t bm, bn;
+  FloatType cT;
+  KernelFrame &frame;
+  int64_t threads = 0;
+  Value lane, q2, rows;        // index, index (2q), vector<2xindex>
+  Value kSmem, vSmem;          // workgroup memrefs
+  Value kBase, vBase;          // !llvm.ptr<3> to them
+  DenseMap<Value, std::pair<Block *, Value>> colCache;
+  DenseSet<Operation *> preStaged; // contractions whose rhs is in flight
+};
+
+} // namespace
+
+void TensorCoreDistributor::prologue(Location l) {
+  loc = l;
+  threads = bm / 16 * kWarp;
+  Value tid = frame.tid;
+  lane = arith::RemUIOp::create(b, loc, tid, idx(kWarp));
+  Value warp = arith::DivUIOp::create(b, loc, tid, idx(kWarp));
+  Value g = arith::DivUIOp::create(b, loc, lane, idx(4));
+  Value q = arith::RemUIOp::create(b, loc, lane, idx(4));
+  q2 = mul(q, idx(2));
+  Value r0 = add(mul(warp, idx(16)), g);
+  Value r1 = add(r0, idx(8));
+  rows = vector::FromElementsOp::create(
+      b, loc, VectorType::get({2}, b.getIndexType()), ValueRange{r0, r1});
+  auto wg = frame.func.getWorkgroupAttributions();
+  kSmem = wg[0];
+  vSmem = wg[1];
+  auto ptr3 = LLVM::LLVMPointerType::get(b.getContext(), 3);
+  auto toPtr = [&](Value m) -> Value {
+    Value i = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, m);
+    Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), i);
+    return LLVM::IntToPtrOp::create(b, loc, ptr3, i64);
+  };
+  kBase = toPtr(kSmem);
+  vBase = toPtr(vSmem);
+}
+
+Type TensorCoreDistributor::mapType(Type t) const {
+  auto v = dyn_cast<VectorType>(t);
+  if (!v)
+    return t;
+  Type e = v.getElementType();
+  if (isRow(t) || isColumn(t))
+    return VectorType::get({2}, e);
+  if (isTile(t))
+    return VectorType::get({v.getDimSize(1) / 2}, e);
+  if (isFlat(t))
+    return VectorType::get({bn / 2}, e);
+  return t;
+}
+
+/// The columns of tile elements (j, c) of this thread, 8j + 2q + c, of a
+/// key-side vector: rebuilt from its producers with the key index replaced
+/// by the column, or extracted from the whole vector.
+Value TensorCoreDistributor::colOf(Value v) {
+  auto hit = colCache.find(v);
+  if (hit != colCache.end() && hit->second.first == b.getInsertionBlock())
+    return hit->second.second;
+  auto vt = cast<VectorType>(v.getType());
+  auto colT = VectorType::get({bn / 4}, vt.getElementType());
+  Operation *def = v.getDefiningOp();
+  Value result;
+  if (isa_and_nonnull<vector::StepOp>(def)) {
+    SmallVector<APInt> base;
+    for (int64_t j = 0; j < bn / 8; ++j)
+      for (int64_t c = 0; c < 2; ++c)
+        base.push_back(APInt(64, 8 * j + c));
+    Value cst = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(colT, base));
+    result = add(cst, splat(colT, q2));
+  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
+             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
+    result = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            colT,
+            cast<DenseElementsAttr>(cst.getValue()).getSplatValue<Attribute>()));
+  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def);
+             bc && !isa<VectorType>(bc.getSource().getType())) {
+    result = splat(colT, get(bc.getSource()));
+  } else if (isElementwise(def) &&
+             llvm::all_of(def->getOperands(), [&](Value o) {
+               return !isa<VectorType>(o.getType()) || isKeyVec(o.getType());
+             })) {
+    IRMapping local;
+    for (Value o : def->getOperands())
+      local.map(o, isKeyVec(o.getType()) ? colOf(o) : get(o));
+    Operation *clone = b.clone(*def, local);
+    clone->getResult(0).setType(VectorType::get(
+        {bn / 4}, cast<VectorType>(def->getResult(0).getType())
+                      .getElementType()));
+    result = clone->getResult(0);
+  } else {
+    Value whole = get(v);
+    SmallVector<Value> elems;
+    for (int64_t j = 0; j < bn / 8; ++j)
+      for (int64_t c = 0; c < 2; ++c)
+        elems.push_back(vector::ExtractOp::create(
+            b, loc, whole, ArrayRef<OpFoldResult>{add(idx(8 * j + c), q2)}));
+    result = vector::FromElementsOp::create(b, loc, colT, elems);
+  }
+  colCache[v] = {b.getInsertionBlock(), result};
+  return result;
+}
+
+/// Element `row` of a key-side vector, rebuilt from its producers (the
+/// block-table gather becomes one load).
+Value TensorCoreDistributor::scalarAt(Value v, Value row, IRMapping &memo) {
+  if (Value done = memo.lookupOrNull(v))
+    return done;
+  Type et = cast<VectorType>(v.getType()).getElementType();
+  Operation *def = v.getDefiningOp();
+  Value result;
+  if (isa_and_nonnull<vector::StepOp>(def)) {
+    result = row;
+  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
+             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
+    result = arith::ConstantOp::create(
+        b, loc,
+        cast<TypedAttr>(cast<DenseElementsAttr>(cst.getValue())
+                            .getSplatValue<Attribute>()));
+  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def);
+             bc && !isa<VectorType>(bc.getSource().getType())) {
+    result = get(bc.getSource());
+  } else if (auto gather = dyn_cast_or_null<vector::GatherOp>(def);
+             gather && gather.getIndexVectorType().getRank() == 1) {
+    Value i = toIndex(scalarAt(gather.getIndices(), row, memo));
+    Value m = scalarAt(gather.getMask(), row, memo);
+    Value pass = scalarAt(gather.getPassThru(), row, memo);
+    Value base = get(gather.getBase());
+    Value off = add(get(gather.getOffsets()[0]), i);
+    auto ifOp = scf::IfOp::create(
+        b, loc, m,
+        [&](OpBuilder &nb, Location l) {
+          Value x = memref::LoadOp::create(nb, l, base, ValueRange{off});
+          scf::YieldOp::create(nb, l, x);
+        },
+        [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, pass); });
+    result = ifOp.getResult(0);
+  } else if (isElementwise(def) &&
+             llvm::all_of(def->getOperands(), [&](Value o) {
+               return !isa<VectorType>(o.getType()) || isKeyVec(o.getType());
+             })) {
+    IRMapping local;
+    for (Value o : def->getOperands())
+      local.map(o, isKeyVec(o.getType()) ? scalarAt(o, row, memo) : get(o));
+    Operation *clone = b.clone(*def, local);
+    clone->getResult(0).setType(et);
+    result = clone->getResult(0);
+  } else {
+    result = vector::ExtractOp::create(b, loc, get(v),
+                                       ArrayRef<OpFoldResult>{row});
+  }
+  memo.map(v, result);
+  return result;
+}
+
+/// Elements [col, col + w) of row `row` of a K/V-side tile (col a multiple
+/// of colMult), rebuilt from its producers: row loads, elementwise
+/// dequantization, broadcasts, bitcasts.
+FailureOr<Value> TensorCoreDistributor::chunkOf(Value kv, Value row, Value col,
+                                                int64_t colMult, int64_t w,
+                                                IRMapping &memo) {
+  if (Value done = memo.lookupOrNull(kv))
+    return done;
+  auto t = cast<VectorType>(kv.getType());
+  auto chunkT = VectorType::get({w}, t.getElementType());
+  Operation *def = kv.getDefiningOp();
+  Value result;
+  if (auto load = dyn_cast_or_null<tile::LoadRowsOp>(def)) {
+    Value off = scalarAt(load.getOffsets(), row, memo);
+    Value m = scalarAt(load.getMask(), row, memo);
+    Value at = add(toIndex(off), col);
+    int64_t bytes = t.getElementTypeBitWidth() / 8;
+    int64_t align = pow2Divisor(
+        std::gcd(knownMultiple(load.getOffsets()) * bytes, colMult * bytes),
+        std::min<int64_t>(16, w * bytes));
+    Value base = get(load.getBase());
+    auto ifOp = scf::IfOp::create(
+        b, loc, m,
+        [&](OpBuilder &nb, Location l) {
+          Value x = vector::LoadOp::create(nb, l, chunkT, base, ValueRange{at},
+                                           false, llvm::MaybeAlign(align));
+          scf::YieldOp::create(nb, l, x);
+        },
+        [&](OpBuilder &nb, Location l) {
+          Value z = arith::ConstantOp::create(nb, l, chunkT,
+                                              nb.getZeroAttr(chunkT));
+          scf::YieldOp::create(nb, l, z);
+        });
+    result = ifOp.getResult(0);
+  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def)) {
+    Value src = bc.getSource();
+    if (!isa<VectorType>(src.getType())) {
+      result = splat(chunkT, get(src));
+    } else if (isKV(src.getType()) &&
+               cast<VectorType>(src.getType()).getDimSize(1) == 1) {
+      FailureOr<Value> one = chunkOf(src, row, idx(0), 1 << 20, 1, memo);
+      if (failed(one))
+        return failure();
+      result = splat(chunkT, extract(*one, 0));
+    } else {
+      return error(def, "unexpected K/V-side broadcast"), failure();
+    }
+  } else if (auto bitcast = dyn_cast_or_null<vector::BitCastOp>(def)) {
+    auto srcT = bitcast.getSourceVectorType();
+    int64_t ratio = srcT.getDimSize(1) / t.getDimSize(1);
+    FailureOr<Value> src =
+        chunkOf(bitcast.getSource(), row, mul(col, idx(ratio)),
+                colMult * ratio, w * ratio, memo);
+    if (failed(src))
+      return failure();
+    result = vector::BitCastOp::create(b, loc, chunkT, *src);
+  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
+             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
+    result = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(chunkT, cast<DenseElementsAttr>(cst.getValue())
+                                           .getSplatValue<Attribute>()));
+  } else if (isElementwise(def)) {
+    IRMapping local;
+    for (Value o : def->getOperands()) {
+      if (isKV(o.getType())) {
+        FailureOr<Value> c = chunkOf(o, row, col, colMult, w, memo);
+        if (failed(c))
+          return failure();
+        local.map(o, *c);
+      } else if (!isa<VectorType>(o.getType())) {
+        local.map(o, get(o));
+      } else {
+        return error(def, "unexpected operand of a K/V-side op"), failure();
+      }
+    }
+    Operation *clone = b.clone(*def, local);
+    clone->getResult(0).setType(chunkT);
+    result = clone->getResult(0);
+  } else {
+    return error(def ? def : kv.getParentRegion()->getParentOp(),
+                 "cannot distribute this K/V-side tile producer"),
+           failure();
+  }
+  memo.map(kv, result);
+  return result;
+}
+
+/// A K/V tile that is a plain row load in the compute type (through an
+/// extf): copied to shared memory as it is, with cp.async.
+bool TensorCoreDistributor::isDirect(Value kv, tile::LoadRowsOp *out) const {
+  Value src = kv;
+  if (auto ext = kv.getDefiningOp<arith::ExtFOp>())
+    src = ext.getIn();
+  auto load = src.getDefiningOp<tile::LoadRowsOp>();
+  if (!load || load.getType().getElementType() != cT)
+    return false;
+  if (out)
+    *out = load;
+  return true;
+}
+
+/// Writes every row of the K/V-side tile `kv` ([block_n x cols]) to shared
+/// memory (row stride cols + 8 elements of the compute type): threads take
+/// 16-byte chunks in turn. Direct tiles go through cp.async (one commit
+/// group; rows outside the mask are zero-filled); others are computed
+/// chunk by chunk and stored.
+LogicalResult TensorCoreDistributor::stage(Value kv, Value smem, Value base,
+                                           int64_t cols) {
+  tile::LoadRowsOp load;
+  bool direct = isDirect(kv, &load);
+  int64_t perRow = cols / 8, total = bn * perRow;
+  int64_t stride = cols + kPad;
+  for (int64_t k = 0; k * threads < total; ++k) {
+    Value id = add(frame.tid, idx(k * threads));
+    std::optional<OpBuilder::InsertionGuard> guard;
+    if ((k + 1) * threads > total) {
+      Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            id, idx(total));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, false);
+      guard.emplace(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    }
+    Value row = arith::DivUIOp::create(b, loc, id, idx(perRow));
+    Value col = mul(arith::RemUIOp::create(b, loc, id, idx(perRow)), idx(8));
+    IRMapping memo;
+    if (direct) {
+      Value off = scalarAt(load.getOffsets(), row, memo);
+      Value m = scalarAt(load.getMask(), row, memo);
+      Value zero = arith::ConstantIntOp::create(b, loc, off.getType(), 0);
+      off = arith::SelectOp::create(b, loc, m, off, zero);
+      Value at = add(toIndex(off), col);
+      Value gIdx = arith::IndexCastOp::create(b, loc, b.getI64Type(), at);
+      Value src = LLVM::GEPOp::create(
+          b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1), cT,
+          frame.globalPtr.lookup(load.getBase()), ValueRange{gIdx});
+      Value sIdx = arith::IndexCastOp::create(
+          b, loc, b.getI32Type(), add(mul(row, idx(stride)), col));
+      Value dst = smemPtr(base, sIdx);
+      Value size = arith::SelectOp::create(b, loc, m, i32(16), i32(0));
+      NVVM::CpAsyncOp::create(b, loc, dst, src, 16,
+                              NVVM::LoadCacheModifierKind::CG, size);
+    } else {
+      FailureOr<Value> chunk = chunkOf(kv, row, col, 8, 8, memo);
+      if (failed(chunk))
+        return failure();
+      Value x = *chunk;
+      auto xt = cast<VectorType>(x.getType());
+      auto f32T = VectorType::get({8}, b.getF32Type());
+      auto cVecT = VectorType::get({8}, cT);
+      if (xt.getElementType() != cT) {
+        if (!xt.getElementType().isF32())
+          x = isa<FloatType>(xt.getElementType())
+                  ? Value(arith::ExtFOp::create(b, loc, f32T, x))
+                  : Value(arith::SIToFPOp::create(b, loc, f32T, x));
+        x = arith::TruncFOp::create(b, loc, cVecT, x);
+      }
+      vector::StoreOp::create(b, loc, x, smem, ValueRange{row, col}, false,
+                              llvm::MaybeAlign(16));
+    }
+  }
+  if (direct)
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  return success();
+}
+
+/// ldmatrix of mma.sync B fragments from a staged tile (row stride
+/// cols + 8). QK^T (K rows are the n dimension): fragments (j, s) and
+/// (j, s + 1) of n-tile j and k-slabs s, s + 1 (`n` = 2 or 1 slabs). PV (V
+/// rows are the k dimension, .trans): fragments (j, s) and (j + 1, s).
+/// Returns two i32 registers per fragment.
+SmallVector<Value> TensorCoreDistributor::bFragments(bool qk, Value base,
+                                                     int64_t cols, int64_t j,
+                                                     int64_t s, int64_t n) {
+  Value l8 = arith::RemUIOp::create(b, loc, lane, idx(8));
+  Value m = arith::DivUIOp::create(b, loc, lane, idx(8)); // matrix 0..3
+  Value mLo = arith::RemUIOp::create(b, loc, m, idx(2));
+  Value mHi = arith::DivUIOp::create(b, loc, m, idx(2));
+  if (n == 1)
+    mHi = idx(0);
+  Value row, col;
+  if (qk) {
+    row = add(idx(8 * j), l8);
+    col = add(idx(16 * s), add(mul(mLo, idx(8)), mul(mHi, idx(16))));
+  } else {
+    row = add(idx(16 * s), add(mul(mLo, idx(8)), l8));
+    col = add(idx(8 * j), mul(mHi, idx(8)));
+  }
+  Value at = arith::IndexCastOp::create(
+      b, loc, b.getI32Type(), add(mul(row, idx(cols + kPad)), col));
+  int64_t regs = 2 * n;
+  SmallVector<Type> fields(regs, b.getI32Type());
+  Type resT = regs == 1 ? Type(b.getI32Type())
+                        : LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                                           fields);
+  Value ld = NVVM::LdMatrixOp::create(
+      b, loc, resT, smemPtr(base, at), regs,
+      qk ? NVVM::MMALayout::row : NVVM::MMALayout::col,
+      NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8),
+      NVVM::LdStMatrixEltType::B16);
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < regs; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(b, loc, ld, i));
+  return out;
+}
+
+/// The two tile products on mma.sync m16n8k16 (16-bit inputs, f32
+/// accumulation):  S = Q K^T  and  O += P V.
+LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
+  auto rhsT = cast<VectorType>(op.getRhsType());
+  auto lhsT = cast<VectorType>(op.getLhsType());
+  if (!isTile(lhsT) || !isKV(rhsT))
+    return error(op, "unexpected contraction");
+  bool qk = op.getIndexingMapsArray()[1].getResult(0) ==
+            getAffineDimExpr(1, b.getContext());
+  int64_t cols = rhsT.getDimSize(1);
+  Value smem = qk ? kSmem : vSmem, base = qk ? kBase : vBase;
+
+  if (preStaged.contains(op)) {
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
+    gpu::BarrierOp::create(b, loc);
+  } else {
+    gpu::BarrierOp::create(b, loc);
+    if (failed(stage(op.getRhs(), smem, base, cols)))
+      return failure();
+    // Start the V tile's copy too, so that it overlaps S = QK^T and the
+    // softmax (when its row offsets are known already).
+    int64_t pending = 0;
+    if (qk) {
+      for (Operation *o = op->getNextNode(); o; o = o->getNextNode()) {
+        auto pv = dyn_cast<vector::ContractionOp>(o);
+        if (!pv)
+          continue;
+        tile::LoadRowsOp vLoad;
+        if (isDirect(pv.getRhs(), &vLoad) && map.contains(vLoad.getOffsets()) &&
+            map.contains(vLoad.getMask())) {
+          auto pvRhs = cast<VectorType>(pv.getRhsType());
+          if (failed(stage(pv.getRhs(), vSmem, vBase, pvRhs.getDimSize(1))))
+            return failure();
+          preStaged.insert(pv);
+          pending = 1;
+        }
+        break;
+      }
+    }
+    if (isDirect(op.getRhs()))
+      NVVM::CpAsyncWaitGroupOp::create(b, loc, pending);
+    gpu::BarrierOp::create(b, loc);
+  }
+  (void)smem;
+
+  // A operand: 16-bit values of the query-side tile.
+  Value a;
+  Value lhs = op.getLhs();
+  auto ext = lhs.getDefiningOp<arith::ExtFOp>();
+  int64_t kDim = lhsT.getDimSize(1);
+  if (ext && cast<VectorType>(ext.getIn().getType()).getElementType() == cT)
+    a = get(ext.getIn());
+  else
+    a = arith::TruncFOp::create(b, loc, VectorType::get({kDim / 2}, cT),
+                                get(lhs));
+  Type i32T = b.getI32Type();
+  auto pair = VectorType::get({2}, cT);
+  bool bf16 = cT.isBF16();
+  auto reg = [&](int64_t e) -> Value { // elements e, e+1 of a as one register
+    Value v = shuffle(a, {e, e + 1});
+    return bf16 ? Value(LLVM::BitcastOp::create(b, loc, i32T, v)) : v;
+  };
+  auto bReg = [&](Value r) -> Value {
+    return bf16 ? r : Value(LLVM::BitcastOp::create(b, loc, pair, r));
+  };
+
+  int64_t nDim = qk ? rhsT.getDimSize(0) : rhsT.getDimSize(1);
+  int64_t slabs = kDim / 16, nTiles = nDim / 8;
+  // B fragments [j][s] = two registers.
+  SmallVector<SmallVector<std::array<Value, 2>>> frag(
+      nTiles, SmallVector<std::array<Value, 2>>(slabs));
+  if (qk) {
+    for (int64_t j = 0; j < nTiles; ++j)
+      for (int64_t s = 0; s < slabs; s += 2) {
+        int64_t n = std::min<int64_t>(2, slabs - s);
+        SmallVector<Value> r = bFragments(true, base, cols, j, s, n);
+        for (int64_t i = 0; i < n; ++i)
+          frag[j][s + i] = {r[2 * i], r[2 * i + 1]};
+      }
+  } else {
+    for (int64_t s = 0; s < slabs; ++s)
+      for (int64_t j = 0; j < nTiles; j += 2) {
+        SmallVector<Value> r = bFragments(false, base, cols, j, s, 2);
+        frag[j][s] = {r[0], r[1]};
+        frag[j + 1][s] = {r[2], r[3]};
+      }
+  }
+  SmallVector<Value> aRegs;
+  for (int64_t s = 0; s < slabs; ++s)
+    for (int64_t i = 0; i < 4; ++i)
+      aRegs.push_back(reg(8 * s + 2 * i));
+
+  Value acc = get(op.getAcc());
+  Type f32 = b.getF32Type();
+  auto resT = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                               {f32, f32, f32, f32});
+  NVVM::MMATypes mt = bf16 ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  SmallVector<Value> outElems;
+  for (int64_t j = 0; j < nTiles; ++j) {
+    SmallVector<Value> c;
+    for (int64_t e = 0; e < 4; ++e)
+      c.push_back(extract(acc, 4 * j + e));
+    for (int64_t s = 0; s < slabs; ++s) {
+      Value d = NVVM::MmaOp::create(
+          b, loc, resT, ArrayRef<Value>(aRegs).slice(4 * s, 4),
+          ValueRange{bReg(frag[j][s][0]), bReg(frag[j][s][1])}, c,
+          ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+          std::array<NVVM::MMATypes, 2>{mt, mt},
+          std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                         NVVM::MMALayout::col});
+      for (int64_t e = 0; e < 4; ++e)
+        c[e] = LLVM::ExtractValueOp::create(b, loc, d, e);
+    }
+    outElems.append(c);
+  }
+  map.map(op.getResult(), vector::FromElementsOp::create(
+                              b, loc, cast<VectorType>(acc.getType()),
+                              outElems));
+  return success();
+}
+
+/// Row reduction of a [block_m x C] tile: in-thread over the thread's
+/// columns, then across the four lanes of a row (shfl.xor 1, 2).
+LogicalResult TensorCoreDistributor::reduce(vector::MultiDimReductionOp op) {
+  auto srcT = op.getSourceVectorType();
+  if (!isTile(srcT) || op.getReductionDims() != ArrayRef<int64_t>{1})
+    return error(op, "unexpected reduction");
+  Value src = get(op.getSource()), acc = get(op.getAcc());
+  int64_t n = srcT.getDimSize(1) / 2;
+  SmallVector<Value> res;
+  for (int64_t r = 0; r < 2; ++r) {
+    SmallVector<int64_t> sel;
+    for (int64_t e = 0; e < n; ++e)
+      if ((e / 2) % 2 == r)
+        sel.push_back(e);
+    Value part = vector::ReductionOp::create(b, loc, op.getKind(),
+                                             shuffle(src, sel));
+    for (int32_t x : {1, 2}) {
+      Value other = gpu::ShuffleOp::create(b, loc, part, x, kWarp,
+                                           gpu::ShuffleMode::XOR)
+                        .getShuffleResult();
+      part = vector::makeArithReduction(b, loc, op.getKind(), part, other);
+    }
+    res.push_back(
+        vector::makeArithReduction(b, loc, op.getKind(), part, extract(acc, r)));
+  }
+  map.map(op.getResult(),
+          vector::FromElementsOp::create(b, loc, acc.getType(), res));
+  return success();
+}
+
+/// A query-side row load: each thread loads its two rows' column pairs.
+LogicalResult TensorCoreDistributor::loadTile(tile::LoadRowsOp op) {
+  auto t = op.getType();
+  int64_t cols = t.getDimSize(1);
+  if (cols % 8)
+    return error(op, "query-side tile width must be a multiple of 8");
+  Value offs = get(op.getOffsets()), mask = get(op.getMask());
+  Value base = get(op.getBase());
+  Type et = t.getElementType();
+  int64_t bytes = t.getElementTypeBitWidth() / 8;
+  int64_t align =
+      pow2Divisor(knownMultiple(op.getOffsets()) * bytes, 2 * bytes);
+  auto pairT = VectorType::get({2}, et);
+  auto halfT = VectorType::get({cols / 4}, et);
+  SmallVector<Value> halves;
+  for (int64_t r = 0; r < 2; ++r) {
+    Value off = toIndex(extract(offs, r));
+    auto ifOp = scf::IfOp::create(
+        b, loc, extract(mask, r),
+        [&](OpBuilder &nb, Location l) {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+          SmallVector<Value> elems;
+          for (int64_t j = 0; j < cols / 8; ++j) {
+            Value at = add(off, add(idx(8 * j), q2));
+            Value x = vector::LoadOp::create(b, l, pairT, base, ValueRange{at},
+                                             false, llvm::MaybeAlign(align));
+            elems.push_back(extract(x, 0));
+            elems.push_back(extract(x, 1));
+          }
+          Value v = vector::FromElementsOp::create(b, l, halfT, elems);
+          scf::YieldOp::create(b, l, v);
+        },
+        [&](OpBuilder &nb, Location l) {
+          Value z = arith::ConstantOp::create(nb, l, halfT,
+                                              nb.getZeroAttr(halfT));
+          scf::YieldOp::create(nb, l, z);
+        });
+    halves.push_back(ifOp.getResult(0));
+  }
+  SmallVector<int64_t> sel;
+  for (int64_t e = 0; e < cols / 2; ++e)
+    sel.push_back(((e / 2) % 2) * (cols / 4) + (e / 4) * 2 + e % 2);
+  map.map(op.getResult(), vector::ShuffleOp::create(b, loc, halves[0],
+                                                    halves[1], sel));
+  return success();
+}
+
+/// A query-side row store: column pairs of the thread's two rows; a
+/// [block_m x 1] tile (the LSE) is stored by the first lane of each row.
+LogicalResult TensorCoreDistributor::storeTile(tile::StoreRowsOp op) {
+  auto t = cast<VectorType>(op.getValue().getType());
+  int64_t cols = t.getDimSize(1);
+  Value offs = get(op.getOffsets()), mask = get(op.getMask());
+  Value base = get(op.getBase()), val = get(op.getValue());
+  int64_t bytes = t.getElementTypeBitWidth() / 8;
+  int64_t align =
+      pow2Divisor(knownMultiple(op.getOffsets()) * bytes, 2 * bytes);
+  Value firstLane = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          q2, idx(0));
+  for (int64_t r = 0; r < 2; ++r) {
+    Value off = toIndex(extract(offs, r));
+    Value m = extract(mask, r);
+    if (cols == 1)
+      m = arith::AndIOp::create(b, loc, m, firstLane);
+    else if (cols % 8)
+      return error(op, "query-side tile width must be a multiple of 8");
+    auto ifOp = scf::IfOp::create(b, loc, m, false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    if (cols == 1) {
+      vector::StoreOp::create(b, loc, shuffle(val, {r}), base,
+                              ValueRange{off});
+      continue;
+    }
+    for (int64_t j = 0; j < cols / 8; ++j) {
+      Value at = add(off, add(idx(8 * j), q2));
+      Value x = shuffle(val, {4 * j + 2 * r, 4 * j + 2 * r + 1});
+      vector::StoreOp::create(b, loc, x, base, ValueRange{at}, false,
+                              llvm::MaybeAlign(align));
+    }
+  }
+  return success();
+}
+
+LogicalResult TensorCoreDistributor::broadcast(vector::BroadcastOp op) {
+  Type srcT = op.getSource().getType(), dstT = op.getType();
+  Type nt = mapType(dstT);
+  auto sv = dyn_cast<VectorType>(srcT);
+  if (!sv) {
+    map.map(op.getResult(), splat(nt, get(op.getSource())));
+    return success();
+  }
+  if (isColumn(srcT)) { // [bm x 1] -> [bm x C]
+    if (isColumn(dstT)) {
+      map.map(op.getResult(), get(op.getSource()));
+      return success();
+    }
+    SmallVector<int64_t> sel;
+    for (int64_t e = 0, n = cast<VectorType>(nt).getDimSize(0); e < n; ++e)
+      sel.push_back((e / 2) % 2);
+    map.map(op.getResult(), shuffle(get(op.getSource()), sel));
+    return success();
+  }
+  if (isKeyVec(srcT) && cast<VectorType>(dstT).getDimSize(1) == bn) {
+    Value cols = colOf(op.getSource());
+    SmallVector<int64_t> sel;
+    for (int64_t e = 0; e < bn / 2; ++e)
+      sel.push_back((e / 4) * 2 + e % 2);
+    map.map(op.getResult(), shuffle(cols, sel));
+    return success();
+  }
+  return error(op, "unexpected broadcast into a query-side tile");
+}
+
+std::optional<LogicalResult>
+TensorCoreDistributor::cloneSpecial(Operation &op) {
+  // K/V-side tiles are built where a product needs them.
+  if (op.getNumResults() == 1 && isKV(op.getResult(0).getType()))
+    return success();
+  if (auto c = dyn_cast<vector::ContractionOp>(op))
+    return contract(c);
+  if (auto red = dyn_cast<vector::MultiDimReductionOp>(op))
+    return reduce(red);
+  if (auto load = dyn_cast<tile::LoadRowsOp>(op))
+    return loadTile(load);
+  if (auto store = dyn_cast<tile::StoreRowsOp>(op))
+    return storeTile(store);
+  if (auto step = dyn_cast<vector::StepOp>(op)) {
+    if (isRow(step.getType())) {
+      map.map(step.getResult(), rows);
+      return success();
+    }
+    return std::nullopt; // [block_n]: cloned, computed by every thread
+  }
+  if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
+    Type t = cst.getType();
+    if (mapType(t) == t)
+      return std::nullopt;
+    auto dense = cast<DenseElementsAttr>(cst.getValue());
+    if (!dense.isSplat())
+      return error(&op, "non-splat constant tile");
+    map.map(cst.getResult(),
+            arith::ConstantOp::create(
+                b, loc,
+                DenseElementsAttr::get(cast<ShapedType>(mapType(t)),
+                                       dense.getSplatValue<Attribute>())));
+    return success();
+  }
+  if (auto bc = dyn_cast<vector::BroadcastOp>(op)) {
+    if (mapType(bc.getType()) == bc.getType())
+      return std::nullopt;
+    return broadcast(bc);
+  }
+  if (auto sc = dyn_cast<vector::ShapeCastOp>(op)) {
+    Type s = sc.getSource().getType(), d = sc.getType();
+    if (((isRow(s) || isColumn(s)) && (isRow(d) || isColumn(d))) ||
+        (isTile(s) && isFlat(d)) || (isFlat(s) && isTile(d))) {
+      map.map(sc.getResult(), get(sc.getSource()));
+      return success();
+    }
+    return error(&op, "unexpected shape_cast");
+  }
+  if (auto gather = dyn_cast<vector::GatherOp>(op)) {
+    if (!isRow(gather.getType()))
+      return std::nullopt;
+    // One element per row of the thread.
+    Value idxs = get(gather.getIndices()), mask = get(gather.getMask());
+    Value pass = get(gather.getPassThru()), base = get(gather.getBase());
+    Value off = get(gather.getOffsets()[0]);
+    SmallVector<Value> elems;
+    for (int64_t r = 0; r < 2; ++r) {
+      Value at = add(off, toIndex(extract(idxs, r)));
+      Value p = extract(pass, r);
+      auto ifOp = scf::IfOp::create(
+          b, loc, extract(mask, r),
+          [&](OpBuilder &nb, Location l) {
+            Value x = memref::LoadOp::create(nb, l, base, ValueRange{at});
+            scf::YieldOp::create(nb, l, x);
+          },
+          [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, p); });
+      elems.push_back(ifOp.getResult(0));
+    }
+    map.map(gather.getResult(),
+            vector::FromElementsOp::create(b, loc, mapType(gather.getType()),
+                                           elems));
+    return success();
+  }
+  return std::nullopt;
+}
+
+/// The compute type of an attention kernel (the 16-bit type of Q), or null
+/// when the tensor-core mapping does not apply.
+static FloatType computeType(func::FuncOp fn, int64_t bm, int64_t bn) {
+  MLIRContext *ctx = fn.getContext();
+  FloatType cT;
+  bool ok = bm % 16 == 0 && bn % 16 == 0 && bm != bn;
+  fn.walk([&](Operation *op) {
+    for (Type t : op->getResultTypes()) {
+      auto v = dyn_cast<VectorType>(t);
+      if (v && v.getRank() == 2 && v.getDimSize(0) == bm &&
+          v.getDimSize(1) != 1 && v.getDimSize(1) % 8)
+        ok = false;
+    }
+    auto c = dyn_cast<vector::ContractionOp>(op);
+    if (!c)
+      return;
+    auto lhs = cast<VectorType>(c.getLhsType());
+    auto rhs = cast<VectorType>(c.getRhsType());
+    if (lhs.getDimSize(1) % 16 || rhs.getDimSize(1) % 16)
+      ok = false;
+    bool qk = c.getIndexingMapsArray()[1].getResult(0) ==
+              getAffineDimExpr(1, ctx);
+    if (!qk)
+      return;
+    auto ext = c.getLhs().getDefiningOp<arith::ExtFOp>();
+    auto et = ext ? dyn_cast<FloatType>(
+                        cast<VectorType>(ext.getIn().getType())
+                            .getElementType())
+                  : FloatType();
+    if (et && (et.isBF16() || et.isF16()))
+      cT = et;
+    else
+      ok = false;
+  });
+  return ok ? cT : FloatType();
+}
+
+FailureOr<int64_t>
+mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
+                                          gpu::GPUModuleOp gpuModule) {
+  auto tileAttr = fn->getAttrOfType<DenseI64ArrayAttr>("attn.tile");
+  auto kind = fn->getAttrOfType<StringAttr>("attn.kernel");
+  if (!tileAttr || !kind || kind.getValue() != "attention")
+    return int64_t(0);
+  int64_t bm = tileAttr[0], bn = tileAttr[1];
+  FloatType cT = computeType(fn, bm, bn);
+  if (!cT)
+    return int64_t(0);
+  MLIRContext *ctx = fn.getContext();
+  int64_t dk = 0, dv = 0;
+  fn.walk([&](vector::ContractionOp c) {
+    auto rhs = cast<VectorType>(c.getRhsType());
+    bool qk = c.getIndexingMapsArray()[1].getResult(0) ==
+              getAffineDimExpr(1, ctx);
+    (qk ? dk : dv) = rhs.getDimSize(1);
+  });
+  OpBuilder b(gpuModule.getBodyRegion());
+  auto ws = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  SmallVector<Type> workgroup = {
+      MemRefType::get({bn, dk + kPad}, cT, nullptr, ws),
+      MemRefType::get({bn, dv + kPad}, cT, nullptr, ws)};
+  int64_t threads = bm / 16 * kWarp;
+  IRMapping map;
+  KernelFrame frame =
+      createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
+  TensorCoreDistributor d(b, bm, bn, cT, frame);
+  d.map = std::move(map);
+  d.prologue(fn.getLoc());
+  if (failed(d.cloneBlock(fn.getBody().front())))
+    return failure();
+  return threads;
+}
