@@ -31,31 +31,38 @@ LogicalResult TileCloner::cloneBlock(Block &src) {
 }
 
 
+LogicalResult
+TileCloner::cloneFor(scf::ForOp forOp,
+                     llvm::function_ref<LogicalResult()> atBodyStart) {
+  SmallVector<Value> inits;
+  for (Value v : forOp.getInitArgs())
+    inits.push_back(get(v));
+  auto newFor = scf::ForOp::create(b, loc, get(forOp.getLowerBound()),
+                                   get(forOp.getUpperBound()),
+                                   get(forOp.getStep()), inits);
+  OpBuilder::InsertionGuard guard(b);
+  Block *body = newFor.getBody();
+  if (!body->empty() && isa<scf::YieldOp>(body->back()))
+    body->back().erase();
+  b.setInsertionPointToEnd(body);
+  for (auto [o, n] :
+       llvm::zip(forOp.getBody()->getArguments(), body->getArguments()))
+    map.map(o, n);
+  if (atBodyStart && failed(atBodyStart()))
+    return failure();
+  if (failed(cloneBlock(*forOp.getBody())))
+    return failure();
+  for (auto [o, n] : llvm::zip(forOp.getResults(), newFor.getResults()))
+    map.map(o, n);
+  return success();
+}
+
 LogicalResult TileCloner::cloneOp(Operation &op) {
   loc = op.getLoc();
   if (std::optional<LogicalResult> done = cloneSpecial(op))
     return *done;
-  if (auto forOp = dyn_cast<scf::ForOp>(op)) {
-    SmallVector<Value> inits;
-    for (Value v : forOp.getInitArgs())
-      inits.push_back(get(v));
-    auto newFor = scf::ForOp::create(b, loc, get(forOp.getLowerBound()),
-                                     get(forOp.getUpperBound()),
-                                     get(forOp.getStep()), inits);
-    OpBuilder::InsertionGuard guard(b);
-    Block *body = newFor.getBody();
-    if (!body->empty() && isa<scf::YieldOp>(body->back()))
-      body->back().erase();
-    b.setInsertionPointToEnd(body);
-    for (auto [o, n] : llvm::zip(forOp.getBody()->getArguments(),
-                                 body->getArguments()))
-      map.map(o, n);
-    if (failed(cloneBlock(*forOp.getBody())))
-      return failure();
-    for (auto [o, n] : llvm::zip(forOp.getResults(), newFor.getResults()))
-      map.map(o, n);
-    return success();
-  }
+  if (auto forOp = dyn_cast<scf::ForOp>(op))
+    return cloneFor(forOp, nullptr);
   if (auto ifOp = dyn_cast<scf::IfOp>(op)) {
     SmallVector<Type> types;
     for (Type t : ifOp.getResultTypes())

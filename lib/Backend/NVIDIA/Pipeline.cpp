@@ -15,13 +15,15 @@
 using namespace mlir;
 
 void mlir::attn::nvidia::buildNVIDIAPipeline(OpPassManager &pm,
-                                             const std::string &chip) {
+                                             const std::string &chip,
+                                             const std::string &mapping) {
   attn::AttnPlanPassOptions plan;
   plan.target = chip == "sm_90a" ? "sm_90a" : "sm_80";
   pm.addPass(attn::createAttnPlanPass(plan));
   pm.addPass(attn::createConvertAttnToTilesPass());
   ConvertAttnTilesToNVVMPassOptions nv;
   nv.chip = chip;
+  nv.mapping = mapping;
   pm.addPass(createConvertAttnTilesToNVVMPass(nv));
   OpPassManager &gpu = pm.nest<gpu::GPUModuleOp>();
   gpu.addPass(createSCFToControlFlowPass());
@@ -39,15 +41,19 @@ struct NVIDIAPipelineOptions
     : public PassPipelineOptions<NVIDIAPipelineOptions> {
   Option<std::string> chip{*this, "chip", llvm::cl::desc("target chip"),
                            llvm::cl::init("sm_80")};
+  Option<std::string> mapping{
+      *this, "mapping",
+      llvm::cl::desc("tensor-core (mma.sync where it applies) or simt"),
+      llvm::cl::init("tensor-core")};
 };
 } // namespace
 
 void mlir::attn::nvidia::registerNVIDIAPipeline() {
   PassPipelineRegistration<NVIDIAPipelineOptions>(
       "attn-nvidia-pipeline",
-      "attn IR to PTX in a gpu.binary (plan, tiles, NVIDIA SIMT backend, "
-      "upstream NVVM lowering)",
+      "attn IR to PTX in a gpu.binary (plan, tiles, NVIDIA tensor-core / "
+      "SIMT mapping, upstream NVVM lowering)",
       [](OpPassManager &pm, const NVIDIAPipelineOptions &o) {
-        buildNVIDIAPipeline(pm, o.chip);
+        buildNVIDIAPipeline(pm, o.chip, o.mapping);
       });
 }

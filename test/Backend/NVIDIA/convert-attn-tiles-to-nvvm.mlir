@@ -1,8 +1,8 @@
-// RUN: attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-nvvm | FileCheck %s
-// RUN: attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-nvvm="chip=sm_90a" | FileCheck %s --check-prefix=SM90
-// RUN: attn-opt %s --attn-nvidia-pipeline | attn-translate --attn-to-cuda-ptx | FileCheck %s --check-prefix=PTX
+// RUN: attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-nvvm="mapping=simt" | FileCheck %s
+// RUN: attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-nvvm="chip=sm_90a mapping=simt" | FileCheck %s --check-prefix=SM90
+// RUN: attn-opt %s --attn-nvidia-pipeline="mapping=simt" | attn-translate --attn-to-cuda-ptx | FileCheck %s --check-prefix=PTX
 
-// The SIMT mapping: one CUDA block per program (block ids are the program
+// The SIMT mapping (mapping=simt; also what f32 models get): one CUDA block per program (block ids are the program
 // ids), one thread per query-tile row (block_m = 64 threads), buffers as
 // global pointers in ABI order, K and V tiles staged in shared memory
 // between barriers.

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -41,6 +42,11 @@ protected:
   /// lets the generic cloning run.
   virtual std::optional<LogicalResult> cloneSpecial(Operation &op) = 0;
   virtual Type mapType(Type t) const = 0;
+  /// Clones an scf.for with mapped bounds and iter_args; `atBodyStart` (if
+  /// given) runs at the start of the new body, after the block arguments
+  /// are mapped.
+  LogicalResult cloneFor(scf::ForOp forOp,
+                         llvm::function_ref<LogicalResult()> atBodyStart);
   Value get(Value v) { return map.lookup(v); }
   InFlightDiagnostic error(Operation *op, const Twine &msg) {
     return op->emitError() << what << ": " << msg;

@@ -22,7 +22,8 @@ namespace mlir::attn::nvidia {
 #include "attn/Backend/NVIDIA/Passes.h.inc"
 
 /// Adds the NVIDIA pipeline (attn IR -> gpu.binary holding PTX) to `pm`.
-void buildNVIDIAPipeline(OpPassManager &pm, const std::string &chip);
+void buildNVIDIAPipeline(OpPassManager &pm, const std::string &chip,
+                         const std::string &mapping = "tensor-core");
 
 /// Registers `attn-nvidia-pipeline`.
 void registerNVIDIAPipeline();

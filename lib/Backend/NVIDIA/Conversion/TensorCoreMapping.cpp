@@ -32,6 +32,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <numeric>
@@ -161,7 +162,25 @@ private:
   FailureOr<Value> chunkOf(Value kv, Value row, Value col, int64_t colMult,
                            int64_t w, IRMapping &memo);
   bool isDirect(Value kv, tile::LoadRowsOp *load = nullptr) const;
-  LogicalResult stage(Value kv, Value smem, Value base, int64_t cols);
+  LogicalResult stage(Value kv, Value smem, Value base, int64_t cols,
+                      bool commit = true);
+  Value bufPtr(Value base, Value buf, int64_t cols);
+
+  // Software pipelining of the KV loop (16-bit caches): tile i + 1 is
+  // copied into the other half of a double buffer while tile i is used.
+  std::optional<LogicalResult> pipelineLoop(scf::ForOp forOp);
+  LogicalResult prefetch(Value iv, Value ub, Value buf);
+  Value cur(Value v) { return pipe.shifting ? shiftedValue(v) : get(v); }
+  Value shiftedValue(Value v);
+  struct Pipeline {
+    Block *body = nullptr; // the original loop body
+    Value iv;              // its induction variable
+    Value shiftIv;         // the iteration `shifted` values are built for
+    IRMapping shifted;
+    bool shifting = false;
+    Value buf; // index 0 / 1: the current iteration's buffer
+    Operation *qk = nullptr, *pv = nullptr;
+  } pipe;
   SmallVector<Value> bFragments(bool qk, Value base, int64_t cols, int64_t j,
                                 int64_t s, int64_t n);
 
@@ -296,14 +315,14 @@ Value TensorCoreDistributor::scalarAt(Value v, Value row, IRMapping &memo) {
                             .getSplatValue<Attribute>()));
   } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def);
              bc && !isa<VectorType>(bc.getSource().getType())) {
-    result = get(bc.getSource());
+    result = cur(bc.getSource());
   } else if (auto gather = dyn_cast_or_null<vector::GatherOp>(def);
              gather && gather.getIndexVectorType().getRank() == 1) {
     Value i = toIndex(scalarAt(gather.getIndices(), row, memo));
     Value m = scalarAt(gather.getMask(), row, memo);
     Value pass = scalarAt(gather.getPassThru(), row, memo);
-    Value base = get(gather.getBase());
-    Value off = add(get(gather.getOffsets()[0]), i);
+    Value base = cur(gather.getBase());
+    Value off = add(cur(gather.getOffsets()[0]), i);
     auto ifOp = scf::IfOp::create(
         b, loc, m,
         [&](OpBuilder &nb, Location l) {
@@ -318,12 +337,12 @@ Value TensorCoreDistributor::scalarAt(Value v, Value row, IRMapping &memo) {
              })) {
     IRMapping local;
     for (Value o : def->getOperands())
-      local.map(o, isKeyVec(o.getType()) ? scalarAt(o, row, memo) : get(o));
+      local.map(o, isKeyVec(o.getType()) ? scalarAt(o, row, memo) : cur(o));
     Operation *clone = b.clone(*def, local);
     clone->getResult(0).setType(et);
     result = clone->getResult(0);
   } else {
-    result = vector::ExtractOp::create(b, loc, get(v),
+    result = vector::ExtractOp::create(b, loc, cur(v),
                                        ArrayRef<OpFoldResult>{row});
   }
   memo.map(v, result);
@@ -438,7 +457,7 @@ bool TensorCoreDistributor::isDirect(Value kv, tile::LoadRowsOp *out) const {
 /// group; rows outside the mask are zero-filled); others are computed
 /// chunk by chunk and stored.
 LogicalResult TensorCoreDistributor::stage(Value kv, Value smem, Value base,
-                                           int64_t cols) {
+                                           int64_t cols, bool commit) {
   tile::LoadRowsOp load;
   bool direct = isDirect(kv, &load);
   int64_t perRow = cols / 8, total = bn * perRow;
@@ -491,9 +510,134 @@ LogicalResult TensorCoreDistributor::stage(Value kv, Value smem, Value base,
                               llvm::MaybeAlign(16));
     }
   }
-  if (direct)
+  if (direct && commit)
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
   return success();
+}
+
+/// Buffer `buf` (0 or 1) of a double-buffered K/V tile of `cols` columns.
+Value TensorCoreDistributor::bufPtr(Value base, Value buf, int64_t cols) {
+  Value off = arith::IndexCastOp::create(
+      b, loc, b.getI32Type(), mul(buf, idx(bn * (cols + kPad))));
+  return smemPtr(base, off);
+}
+
+/// The value of `v` (a scalar or key-side vector of the loop body) in the
+/// iteration pipe.shiftIv, rebuilt from its producers.
+Value TensorCoreDistributor::shiftedValue(Value v) {
+  if (v == pipe.iv)
+    return pipe.shiftIv;
+  Operation *def = v.getDefiningOp();
+  if (!def || !pipe.body->getParentOp()->isProperAncestor(def))
+    return get(v);
+  if (Value done = pipe.shifted.lookupOrNull(v))
+    return done;
+  IRMapping local;
+  for (Value o : def->getOperands())
+    local.map(o, shiftedValue(o));
+  Operation *clone = b.clone(*def, local);
+  for (OpResult r : clone->getResults())
+    r.setType(mapType(r.getType()));
+  for (auto [o, n] : llvm::zip(def->getResults(), clone->getResults()))
+    pipe.shifted.map(o, n);
+  return pipe.shifted.lookup(v);
+}
+
+/// Whether `v` depends, inside `body`, only on the induction variable and
+/// values from outside the loop, through ops that can be recomputed.
+static bool onlyOnIv(Value v, Block *body, Value iv, DenseSet<Value> &seen) {
+  if (v == iv || !seen.insert(v).second)
+    return true;
+  Operation *loop = body->getParentOp();
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    return !loop->isAncestor(arg.getOwner()->getParentOp());
+  Operation *def = v.getDefiningOp();
+  if (!loop->isProperAncestor(def))
+    return true;
+  if (def->getNumRegions() != 0 ||
+      (!isMemoryEffectFree(def) && !isa<vector::GatherOp, memref::LoadOp>(def)))
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value o) {
+    return onlyOnIv(o, body, iv, seen);
+  });
+}
+
+/// Starts the copies of the K and V tiles of iteration `iv` (when iv < ub)
+/// into buffer `buf`: two commit groups, empty past the end.
+LogicalResult TensorCoreDistributor::prefetch(Value iv, Value ub, Value buf) {
+  auto qk = cast<vector::ContractionOp>(pipe.qk);
+  auto pv = cast<vector::ContractionOp>(pipe.pv);
+  Value inRange =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, ub);
+  pipe.shifting = true;
+  pipe.shiftIv = iv;
+  for (auto [c, smem, base] : {std::tuple{qk, kSmem, kBase},
+                               std::tuple{pv, vSmem, vBase}}) {
+    int64_t cols = cast<VectorType>(c.getRhsType()).getDimSize(1);
+    auto ifOp = scf::IfOp::create(b, loc, inRange, false);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      pipe.shifted = IRMapping();
+      if (failed(stage(c.getRhs(), smem, bufPtr(base, buf, cols), cols,
+                       /*commit=*/false)))
+        return failure();
+      pipe.shifted = IRMapping();
+    }
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  }
+  pipe.shifting = false;
+  return success();
+}
+
+/// The KV loop, software-pipelined when both of its tiles are plain 16-bit
+/// row loads whose rows depend on the induction variable only: a prologue
+/// copies tile 0; iteration i starts the copies of tile i + 1 into the
+/// other buffer, then waits for its own K (for Q K^T) and V (for P V).
+std::optional<LogicalResult>
+TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
+  if (pipe.body)
+    return std::nullopt;
+  vector::ContractionOp qk, pv;
+  for (Operation &o : *forOp.getBody())
+    if (auto c = dyn_cast<vector::ContractionOp>(o))
+      (c.getIndexingMapsArray()[1].getResult(0) ==
+               getAffineDimExpr(1, b.getContext())
+           ? qk
+           : pv) = c;
+  if (!qk || !pv)
+    return std::nullopt;
+  Block *body = forOp.getBody();
+  Value iv = forOp.getInductionVar();
+  for (auto c : {qk, pv}) {
+    tile::LoadRowsOp load;
+    if (!isDirect(c.getRhs(), &load))
+      return std::nullopt;
+    DenseSet<Value> seen;
+    if (!onlyOnIv(load.getOffsets(), body, iv, seen) ||
+        !onlyOnIv(load.getMask(), body, iv, seen))
+      return std::nullopt;
+  }
+  pipe.body = body;
+  pipe.iv = iv;
+  pipe.qk = qk;
+  pipe.pv = pv;
+  Value lb = get(forOp.getLowerBound()), ub = get(forOp.getUpperBound());
+  Value step = get(forOp.getStep());
+  if (failed(prefetch(lb, ub, idx(0))))
+    return failure();
+  LogicalResult result = cloneFor(forOp, [&]() -> LogicalResult {
+    Value now = get(iv);
+    Value i = arith::DivSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, now, lb), step);
+    pipe.buf = arith::RemSIOp::create(b, loc, i, idx(2));
+    gpu::BarrierOp::create(b, loc);
+    Value next = add(now, step);
+    Value other = arith::SubIOp::create(b, loc, idx(1), pipe.buf);
+    return prefetch(next, ub, other);
+  });
+  pipe = Pipeline();
+  return result;
 }
 
 /// ldmatrix of mma.sync B fragments from a staged tile (row stride
@@ -548,7 +692,12 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
   int64_t cols = rhsT.getDimSize(1);
   Value smem = qk ? kSmem : vSmem, base = qk ? kBase : vBase;
 
-  if (preStaged.contains(op)) {
+  if (pipe.body && (op == pipe.qk || op == pipe.pv)) {
+    // Outstanding: K(i), V(i), K(i + 1), V(i + 1).
+    NVVM::CpAsyncWaitGroupOp::create(b, loc, qk ? 3 : 2);
+    gpu::BarrierOp::create(b, loc);
+    base = bufPtr(base, pipe.buf, cols);
+  } else if (preStaged.contains(op)) {
     NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
     gpu::BarrierOp::create(b, loc);
   } else {
@@ -809,6 +958,8 @@ TensorCoreDistributor::cloneSpecial(Operation &op) {
     return success();
   if (auto c = dyn_cast<vector::ContractionOp>(op))
     return contract(c);
+  if (auto forOp = dyn_cast<scf::ForOp>(op))
+    return pipelineLoop(forOp);
   if (auto red = dyn_cast<vector::MultiDimReductionOp>(op))
     return reduce(red);
   if (auto load = dyn_cast<tile::LoadRowsOp>(op))
@@ -937,8 +1088,8 @@ mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
   OpBuilder b(gpuModule.getBodyRegion());
   auto ws = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   SmallVector<Type> workgroup = {
-      MemRefType::get({bn, dk + kPad}, cT, nullptr, ws),
-      MemRefType::get({bn, dv + kPad}, cT, nullptr, ws)};
+      MemRefType::get({2 * bn, dk + kPad}, cT, nullptr, ws),
+      MemRefType::get({2 * bn, dv + kPad}, cT, nullptr, ws)};
   int64_t threads = bm / 16 * kWarp;
   IRMapping map;
   KernelFrame frame =

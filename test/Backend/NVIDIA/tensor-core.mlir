@@ -1,0 +1,99 @@
+// RUN: attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-nvvm | FileCheck %s
+// RUN: attn-opt %s --attn-nvidia-pipeline | attn-translate --attn-to-cuda-ptx | FileCheck %s --check-prefix=PTX
+// RUN: not attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-nvvm="mapping=wmma" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// The tensor-core mapping (sm_80 path): block_m / 16 warps, scores and the
+// accumulator in the mma.sync accumulator layout, K/V tiles gathered with
+// cp.async into a double buffer (the copies of tile i + 1 overlap the
+// products of tile i), B fragments with ldmatrix (.trans for V),
+// mma.sync m16n8k16 with f32 accumulation, row reductions by shfl.xor.
+// CHECK-LABEL: gpu.func @tc_2d
+// CHECK-SAME:    workgroup(%{{.+}} : memref<64x72xbf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x72xbf16, #gpu.address_space<workgroup>>)
+// CHECK-SAME:    known_block_size = array<i32: 128, 1, 1>
+// Only the KV tiles that the causal window can reach are visited: the loop
+// runs from the window's first tile to min(seq_len, last query + 1).
+// CHECK:         %[[LO:.+]] = arith.muli %{{.+}}, %c32{{.*}} : index
+// CHECK:         %[[HI:.+]] = arith.minsi
+// Prologue: tile 0 of K and of V, one commit group each.
+// CHECK:         nvvm.cp.async.shared.global %{{.+}}, %{{.+}}, 16, cache =  cg, %{{.+}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
+// CHECK:         nvvm.cp.async.commit.group
+// CHECK:         nvvm.cp.async.commit.group
+// CHECK:         scf.for %{{.+}} = %[[LO]] to %[[HI]] step %c32
+// CHECK:           gpu.barrier
+// CHECK:           nvvm.cp.async.shared.global
+// CHECK:           nvvm.cp.async.commit.group
+// CHECK:           nvvm.cp.async.commit.group
+// CHECK:           nvvm.cp.async.wait.group 3
+// CHECK:           gpu.barrier
+// CHECK:           nvvm.ldmatrix %{{.+}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<row>, num = 4 : i32, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>}
+// CHECK:           nvvm.mma.sync A[{{.+}}] B[{{.+}}] C[{{.+}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK:           gpu.shuffle  xor %{{.+}}, %c1_i32, %c32_i32 : f32
+// CHECK:           gpu.shuffle  xor %{{.+}}, %c2_i32, %c32_i32 : f32
+// CHECK:           nvvm.cp.async.wait.group 2
+// CHECK:           gpu.barrier
+// CHECK:           nvvm.ldmatrix %{{.+}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<col>, num = 4 : i32
+// CHECK:           nvvm.mma.sync
+// CHECK-LABEL: gpu.func @tc_split
+// CHECK:         nvvm.mma.sync
+// The merge of the split form is not a product: SIMT mapping, one thread.
+// CHECK-LABEL: gpu.func @tc_reduce
+// CHECK-SAME:    known_block_size = array<i32: 1, 1, 1>
+
+// An fp8 cache is dequantized into shared memory (bf16) by the threads, then
+// read with ldmatrix like a bf16 tile.
+// CHECK-LABEL: gpu.func @fp8_2d
+// CHECK-SAME:    known_block_size = array<i32: 128, 1, 1>
+// CHECK-NOT:     nvvm.cp.async.shared.global
+// CHECK:         vector.store %{{.+}}, %{{.+}} {alignment = 16 : i64} : memref<64x136xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:         nvvm.ldmatrix
+// CHECK:         nvvm.mma.sync
+
+// f32 queries have no 16-bit MMA: the SIMT mapping (one thread per row).
+// CHECK-LABEL: gpu.func @f32_2d
+// CHECK-SAME:    known_block_size = array<i32: 64, 1, 1>
+// CHECK-NOT:     nvvm.mma.sync
+// CHECK-LABEL: gpu.func @f32_reduce
+
+// PTX:         .entry tc_2d(
+// PTX:         cp.async.cg.shared.global [%{{.+}}], [%{{.+}}], 16, %{{.+}};
+// PTX:         cp.async.wait_group 3;
+// PTX:         ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX:         shfl.sync.bfly.b32
+// PTX:         ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// PTX:         .entry fp8_2d(
+// PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
+// BAD: unknown mapping 'wmma' (expected tensor-core or simt)
+
+func.func @tc(%q: memref<?x8x64xbf16>, %k: memref<?x16x2x64xbf16>, %v: memref<?x16x2x64xbf16>,
+              %bt: memref<?x?xi32>, %sl: memref<?xi32>, %cu: memref<?xi32>, %o: memref<?x8x64xbf16>) {
+  attn.paged_attention q(%q : memref<?x8x64xbf16>) k_cache(%k : memref<?x16x2x64xbf16>)
+      v_cache(%v : memref<?x16x2x64xbf16>) block_table(%bt : memref<?x?xi32>)
+      seq_lens(%sl : memref<?xi32>) cu_seqlens_q(%cu : memref<?xi32>)
+      out(%o : memref<?x8x64xbf16>) scale(0.125) causal window(255, 0)
+      plan <target = sm_80, block_q = 16, block_m = 64, block_n = 32, warps = 4, stages = 2, segments = 4>
+  return
+}
+
+func.func @fp8(%q: memref<?x32x128xbf16>, %k: memref<?x16x8x128xf8E4M3FN>, %v: memref<?x16x8x128xf8E4M3FN>,
+               %bt: memref<?x?xi32>, %sl: memref<?xi32>, %cu: memref<?xi32>, %o: memref<?x32x128xbf16>,
+               %ks: memref<f32>, %vs: memref<f32>) {
+  attn.paged_attention q(%q : memref<?x32x128xbf16>) k_cache(%k : memref<?x16x8x128xf8E4M3FN>)
+      v_cache(%v : memref<?x16x8x128xf8E4M3FN>) block_table(%bt : memref<?x?xi32>)
+      seq_lens(%sl : memref<?xi32>) cu_seqlens_q(%cu : memref<?xi32>)
+      out(%o : memref<?x32x128xbf16>) k_scale(%ks : memref<f32>) v_scale(%vs : memref<f32>)
+      scale(0.088388) causal kv_quant(per_tensor)
+      plan <target = sm_80, block_q = 16, block_m = 64, block_n = 32, warps = 4, stages = 2, segments = 0>
+  return
+}
+
+func.func @f32(%q: memref<?x8x64xf32>, %k: memref<?x16x2x64xf32>, %v: memref<?x16x2x64xf32>,
+               %bt: memref<?x?xi32>, %sl: memref<?xi32>, %cu: memref<?xi32>, %o: memref<?x8x64xf32>) {
+  attn.paged_attention q(%q : memref<?x8x64xf32>) k_cache(%k : memref<?x16x2x64xf32>)
+      v_cache(%v : memref<?x16x2x64xf32>) block_table(%bt : memref<?x?xi32>)
+      seq_lens(%sl : memref<?xi32>) cu_seqlens_q(%cu : memref<?xi32>)
+      out(%o : memref<?x8x64xf32>) scale(0.125) causal
+      plan <target = sm_80, block_q = 16, block_m = 64, block_n = 32, warps = 4, stages = 2, segments = 4>
+  return
+}
