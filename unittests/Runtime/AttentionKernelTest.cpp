@@ -148,6 +148,11 @@ TEST_F(AttentionKernelTest, AutoPathHeuristic) {
   EXPECT_EQ(kernel->choosePath(17, 1, 1000), Path::TwoD); // > max tokens
   EXPECT_EQ(attention("paged", 0)->choosePath(8, 3, 1000), Path::TwoD);
   EXPECT_EQ(attention("full", 16)->choosePath(1, 1, 100000), Path::TwoD);
+  // "varlen" (block_q 4, block_n 8, segments 2) has window_left 9: a query
+  // block visits at most 13 keys however long the sequences are.
+  EXPECT_EQ(attention("varlen", 16)->info().windowLeft, 9);
+  EXPECT_EQ(attention("varlen", 16)->choosePath(4, 1, 100000), Path::TwoD);
+  EXPECT_EQ(attention("paged", 16)->info().windowLeft, -1);
 
   // Without a hint the CPU reads seq_lens (longest 12): 2D.
   AttentionArgs args = pagedArgs();

@@ -9,6 +9,8 @@
 #include "Common/DataChecks.h"
 #include "Common/Validation.h"
 
+#include <algorithm>
+
 namespace attn {
 namespace rt {
 
@@ -336,7 +338,11 @@ Path AttentionKernel::choosePath(int64_t numTokens, int64_t numSeqs,
   if (!info_.hasSplit() || !partialOut_.data() || numTokens > maxNumTokens_)
     return Path::TwoD;
   int64_t programs = (numTokens / info_.blockQ + numSeqs) * info_.kvHeads;
-  bool longKeys = maxSeqLen >= 4 * info_.blockN * info_.segments;
+  // A sliding window bounds the keys each query block visits.
+  int64_t keys = maxSeqLen;
+  if (info_.windowLeft >= 0)
+    keys = std::min(keys, info_.windowLeft + info_.blockQ);
+  bool longKeys = keys >= 4 * info_.blockN * info_.segments;
   // A GPU keeps several programs per SM in flight and its 2D programs walk
   // their keys one tile after another, so it gains from the split as long
   // as the grid stays below 16 programs per SM (measured on the H100: split

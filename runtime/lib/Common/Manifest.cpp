@@ -176,6 +176,7 @@ Status readAttention(const EntryReader &r, KernelInfo &info) {
                    ") must be a multiple of kv_heads (" +
                    std::to_string(info.kvHeads) + ")");
   ATTN_RT_RETURN_IF_ERROR(r.readFlag("causal", info.causal, false));
+  ATTN_RT_RETURN_IF_ERROR(r.readInt("window_left", info.windowLeft, -1, false));
   ATTN_RT_RETURN_IF_ERROR(r.readFlag("sinks", info.sinks, true));
   ATTN_RT_RETURN_IF_ERROR(r.readString("alibi", info.alibi, true));
   if (info.alibi.empty())

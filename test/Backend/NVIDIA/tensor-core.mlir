@@ -12,8 +12,11 @@
 // CHECK-SAME:    known_block_size = array<i32: 128, 1, 1>
 // Only the KV tiles that the causal window can reach are visited: the loop
 // runs from the window's first tile to min(seq_len, last query + 1).
-// CHECK:         %[[LO:.+]] = arith.muli %{{.+}}, %c32{{.*}} : index
+// CHECK:         arith.minsi
 // CHECK:         %[[HI:.+]] = arith.minsi
+// CHECK:         %[[FIRST:.+]] = arith.maxsi
+// CHECK:         %[[TILE:.+]] = arith.divsi %[[FIRST]], %c32
+// CHECK:         %[[LO:.+]] = arith.muli %[[TILE]], %c32
 // Prologue: tile 0 of K and of V, one commit group each.
 // CHECK:         nvvm.cp.async.shared.global %{{.+}}, %{{.+}}, 16, cache =  cg, %{{.+}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
 // CHECK:         nvvm.cp.async.commit.group
@@ -27,8 +30,8 @@
 // CHECK:           gpu.barrier
 // CHECK:           nvvm.ldmatrix %{{.+}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<row>, num = 4 : i32, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>}
 // CHECK:           nvvm.mma.sync A[{{.+}}] B[{{.+}}] C[{{.+}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
-// CHECK:           gpu.shuffle  xor %{{.+}}, %c1_i32, %c32_i32 : f32
-// CHECK:           gpu.shuffle  xor %{{.+}}, %c2_i32, %c32_i32 : f32
+// CHECK:           gpu.shuffle  xor %{{.+}}, %c1_i32{{.*}}, %c32_i32{{.*}} : f32
+// CHECK:           gpu.shuffle  xor %{{.+}}, %c2_i32{{.*}}, %c32_i32{{.*}} : f32
 // CHECK:           nvvm.cp.async.wait.group 2
 // CHECK:           gpu.barrier
 // CHECK:           nvvm.ldmatrix %{{.+}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<col>, num = 4 : i32
@@ -71,19 +74,19 @@ func.func @tc(%q: memref<?x8x64xbf16>, %k: memref<?x16x2x64xbf16>, %v: memref<?x
   attn.paged_attention q(%q : memref<?x8x64xbf16>) k_cache(%k : memref<?x16x2x64xbf16>)
       v_cache(%v : memref<?x16x2x64xbf16>) block_table(%bt : memref<?x?xi32>)
       seq_lens(%sl : memref<?xi32>) cu_seqlens_q(%cu : memref<?xi32>)
-      out(%o : memref<?x8x64xbf16>) scale(0.125) causal window(255, 0)
+      out(%o : memref<?x8x64xbf16>) scale(0.125) causal window <left = 255, right = 0>
       plan <target = sm_80, block_q = 16, block_m = 64, block_n = 32, warps = 4, stages = 2, segments = 4>
   return
 }
 
 func.func @fp8(%q: memref<?x32x128xbf16>, %k: memref<?x16x8x128xf8E4M3FN>, %v: memref<?x16x8x128xf8E4M3FN>,
                %bt: memref<?x?xi32>, %sl: memref<?xi32>, %cu: memref<?xi32>, %o: memref<?x32x128xbf16>,
-               %ks: memref<f32>, %vs: memref<f32>) {
+               %ks: memref<1xf32>, %vs: memref<1xf32>) {
   attn.paged_attention q(%q : memref<?x32x128xbf16>) k_cache(%k : memref<?x16x8x128xf8E4M3FN>)
       v_cache(%v : memref<?x16x8x128xf8E4M3FN>) block_table(%bt : memref<?x?xi32>)
       seq_lens(%sl : memref<?xi32>) cu_seqlens_q(%cu : memref<?xi32>)
-      out(%o : memref<?x32x128xbf16>) k_scale(%ks : memref<f32>) v_scale(%vs : memref<f32>)
-      scale(0.088388) causal kv_quant(per_tensor)
+      k_scale(%ks : memref<1xf32>) v_scale(%vs : memref<1xf32>) out(%o : memref<?x32x128xbf16>)
+      scale(0.088388) causal kv_quant <per_tensor>
       plan <target = sm_80, block_q = 16, block_m = 64, block_n = 32, warps = 4, stages = 2, segments = 0>
   return
 }

@@ -114,7 +114,8 @@ public:
   Status run(const AttentionArgs &args);
 
   /// The path Auto takes: Split when the variant has a split form,
-  /// num_tokens <= max_num_tokens, max_seq_len >= 4 * block_n * segments and
+  /// num_tokens <= max_num_tokens, min(max_seq_len, window_left + block_q)
+  /// >= 4 * block_n * segments and
   /// num_q_blocks * kv_heads < F * device parallelism (F = 4 on the CPU, 16
   /// on a GPU); else TwoD.
   Path choosePath(int64_t numTokens, int64_t numSeqs, int64_t maxSeqLen) const;

@@ -60,6 +60,8 @@ struct KernelInfo {
   DType outDType = DType::F32;
   int64_t kvRowBytes = 0;
   bool causal = false;
+  /// Keys left of the diagonal a query attends to (-1: unbounded).
+  int64_t windowLeft = -1;
   bool sinks = false;
   /// "none" or the ALiBi form ("plain" or "sqrt").
   std::string alibi = "none";
