@@ -5,7 +5,8 @@
 // The tensor-core mapping (sm_80 path): block_m / 16 warps, scores and the
 // accumulator in the mma.sync accumulator layout, K/V tiles gathered with
 // cp.async into a double buffer (the copies of tile i + 1 overlap the
-// products of tile i), B fragments with ldmatrix (.trans for V),
+// products of tile i; K and V rows share their block-table lookups and one
+// commit group), B fragments with ldmatrix (.trans for V),
 // mma.sync m16n8k16 with f32 accumulation, row reductions by shfl.xor.
 // CHECK-LABEL: gpu.func @tc_2d
 // CHECK-SAME:    workgroup(%{{.+}} : memref<64x72xbf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x72xbf16, #gpu.address_space<workgroup>>)
@@ -17,23 +18,23 @@
 // CHECK:         %[[FIRST:.+]] = arith.maxsi
 // CHECK:         %[[TILE:.+]] = arith.divsi %[[FIRST]], %c32
 // CHECK:         %[[LO:.+]] = arith.muli %[[TILE]], %c32
-// Prologue: tile 0 of K and of V, one commit group each.
+// Prologue: tile 0 of K and V, one commit group.
 // CHECK:         nvvm.cp.async.shared.global %{{.+}}, %{{.+}}, 16, cache =  cg, %{{.+}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
-// CHECK:         nvvm.cp.async.commit.group
 // CHECK:         nvvm.cp.async.commit.group
 // CHECK:         scf.for %{{.+}} = %[[LO]] to %[[HI]] step %c32
 // CHECK:           gpu.barrier
 // CHECK:           nvvm.cp.async.shared.global
 // CHECK:           nvvm.cp.async.commit.group
-// CHECK:           nvvm.cp.async.commit.group
-// CHECK:           nvvm.cp.async.wait.group 3
+// CHECK-NOT:       nvvm.cp.async.commit.group
+// CHECK:           nvvm.cp.async.wait.group 1
 // CHECK:           gpu.barrier
 // CHECK:           nvvm.ldmatrix %{{.+}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<row>, num = 4 : i32, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>}
 // CHECK:           nvvm.mma.sync A[{{.+}}] B[{{.+}}] C[{{.+}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK:           gpu.shuffle  xor %{{.+}}, %c1_i32{{.*}}, %c32_i32{{.*}} : f32
 // CHECK:           gpu.shuffle  xor %{{.+}}, %c2_i32{{.*}}, %c32_i32{{.*}} : f32
-// CHECK:           nvvm.cp.async.wait.group 2
-// CHECK:           gpu.barrier
+// Softmax on the special-function unit.
+// CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// CHECK-NOT:       gpu.barrier
 // CHECK:           nvvm.ldmatrix %{{.+}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<col>, num = 4 : i32
 // CHECK:           nvvm.mma.sync
 // CHECK-LABEL: gpu.func @tc_split
@@ -59,10 +60,11 @@
 
 // PTX:         .entry tc_2d(
 // PTX:         cp.async.cg.shared.global [%{{.+}}], [%{{.+}}], 16, %{{.+}};
-// PTX:         cp.async.wait_group 3;
+// PTX:         cp.async.wait_group 1;
 // PTX:         ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX:         shfl.sync.bfly.b32
+// PTX:         ex2.approx.ftz.f32
 // PTX:         ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX:         .entry fp8_2d(
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32

@@ -29,12 +29,14 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <cmath>
 #include <numeric>
 
 using namespace mlir;
@@ -162,8 +164,11 @@ private:
   FailureOr<Value> chunkOf(Value kv, Value row, Value col, int64_t colMult,
                            int64_t w, IRMapping &memo);
   bool isDirect(Value kv, tile::LoadRowsOp *load = nullptr) const;
-  LogicalResult stage(Value kv, Value smem, Value base, int64_t cols,
-                      bool commit = true);
+  struct StageTile {
+    Value kv, smem, base;
+    int64_t cols;
+  };
+  LogicalResult stage(ArrayRef<StageTile> tiles, bool commit = true);
   Value bufPtr(Value base, Value buf, int64_t cols);
 
   // Software pipelining of the KV loop (16-bit caches): tile i + 1 is
@@ -189,6 +194,7 @@ private:
   LogicalResult loadTile(tile::LoadRowsOp op);
   LogicalResult storeTile(tile::StoreRowsOp op);
   LogicalResult broadcast(vector::BroadcastOp op);
+  LogicalResult fastMath(Operation &op);
 
   int64_t bm, bn;
   FloatType cT;
@@ -456,61 +462,76 @@ bool TensorCoreDistributor::isDirect(Value kv, tile::LoadRowsOp *out) const {
 /// 16-byte chunks in turn. Direct tiles go through cp.async (one commit
 /// group; rows outside the mask are zero-filled); others are computed
 /// chunk by chunk and stored.
-LogicalResult TensorCoreDistributor::stage(Value kv, Value smem, Value base,
-                                           int64_t cols, bool commit) {
-  tile::LoadRowsOp load;
-  bool direct = isDirect(kv, &load);
-  int64_t perRow = cols / 8, total = bn * perRow;
-  int64_t stride = cols + kPad;
-  for (int64_t k = 0; k * threads < total; ++k) {
-    Value id = add(frame.tid, idx(k * threads));
-    std::optional<OpBuilder::InsertionGuard> guard;
-    if ((k + 1) * threads > total) {
-      Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                            id, idx(total));
-      auto ifOp = scf::IfOp::create(b, loc, inRange, false);
-      guard.emplace(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    }
-    Value row = arith::DivUIOp::create(b, loc, id, idx(perRow));
-    Value col = mul(arith::RemUIOp::create(b, loc, id, idx(perRow)), idx(8));
-    IRMapping memo;
-    if (direct) {
-      Value off = scalarAt(load.getOffsets(), row, memo);
-      Value m = scalarAt(load.getMask(), row, memo);
-      Value zero = arith::ConstantIntOp::create(b, loc, off.getType(), 0);
-      off = arith::SelectOp::create(b, loc, m, off, zero);
-      Value at = add(toIndex(off), col);
-      Value gIdx = arith::IndexCastOp::create(b, loc, b.getI64Type(), at);
-      Value src = LLVM::GEPOp::create(
-          b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1), cT,
-          frame.globalPtr.lookup(load.getBase()), ValueRange{gIdx});
-      Value sIdx = arith::IndexCastOp::create(
-          b, loc, b.getI32Type(), add(mul(row, idx(stride)), col));
-      Value dst = smemPtr(base, sIdx);
-      Value size = arith::SelectOp::create(b, loc, m, i32(16), i32(0));
-      NVVM::CpAsyncOp::create(b, loc, dst, src, 16,
-                              NVVM::LoadCacheModifierKind::CG, size);
-    } else {
-      FailureOr<Value> chunk = chunkOf(kv, row, col, 8, 8, memo);
-      if (failed(chunk))
-        return failure();
-      Value x = *chunk;
-      auto xt = cast<VectorType>(x.getType());
-      auto f32T = VectorType::get({8}, b.getF32Type());
-      auto cVecT = VectorType::get({8}, cT);
-      if (xt.getElementType() != cT) {
-        if (!xt.getElementType().isF32())
-          x = isa<FloatType>(xt.getElementType())
-                  ? Value(arith::ExtFOp::create(b, loc, f32T, x))
-                  : Value(arith::SIToFPOp::create(b, loc, f32T, x));
-        x = arith::TruncFOp::create(b, loc, cVecT, x);
+LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
+                                           bool commit) {
+  bool anyDirect = false;
+  for (size_t t0 = 0; t0 < tiles.size();) {
+    // Tiles of the same width share the chunk loop and the row lookups.
+    size_t t1 = t0 + 1;
+    while (t1 < tiles.size() && tiles[t1].cols == tiles[t0].cols)
+      ++t1;
+    int64_t cols = tiles[t0].cols;
+    int64_t perRow = cols / 8, total = bn * perRow;
+    int64_t stride = cols + kPad;
+    for (int64_t k = 0; k * threads < total; ++k) {
+      Value id = add(frame.tid, idx(k * threads));
+      std::optional<OpBuilder::InsertionGuard> guard;
+      if ((k + 1) * threads > total) {
+        Value inRange = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ult, id, idx(total));
+        auto ifOp = scf::IfOp::create(b, loc, inRange, false);
+        guard.emplace(b);
+        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        pipe.shifted = IRMapping();
       }
-      vector::StoreOp::create(b, loc, x, smem, ValueRange{row, col}, false,
-                              llvm::MaybeAlign(16));
+      Value row = arith::DivUIOp::create(b, loc, id, idx(perRow));
+      Value col = mul(arith::RemUIOp::create(b, loc, id, idx(perRow)), idx(8));
+      IRMapping memo;
+      for (const StageTile &tile : tiles.slice(t0, t1 - t0)) {
+        tile::LoadRowsOp load;
+        bool direct = isDirect(tile.kv, &load);
+        anyDirect |= direct;
+        if (direct) {
+          Value off = scalarAt(load.getOffsets(), row, memo);
+          Value m = scalarAt(load.getMask(), row, memo);
+          Value zero = arith::ConstantIntOp::create(b, loc, off.getType(), 0);
+          off = arith::SelectOp::create(b, loc, m, off, zero);
+          Value at = add(toIndex(off), col);
+          Value gIdx = arith::IndexCastOp::create(b, loc, b.getI64Type(), at);
+          Value src = LLVM::GEPOp::create(
+              b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1), cT,
+              frame.globalPtr.lookup(load.getBase()), ValueRange{gIdx});
+          Value sIdx = arith::IndexCastOp::create(
+              b, loc, b.getI32Type(), add(mul(row, idx(stride)), col));
+          Value dst = smemPtr(tile.base, sIdx);
+          Value size = arith::SelectOp::create(b, loc, m, i32(16), i32(0));
+          NVVM::CpAsyncOp::create(b, loc, dst, src, 16,
+                                  NVVM::LoadCacheModifierKind::CG, size);
+          continue;
+        }
+        FailureOr<Value> chunk = chunkOf(tile.kv, row, col, 8, 8, memo);
+        if (failed(chunk))
+          return failure();
+        Value x = *chunk;
+        auto xt = cast<VectorType>(x.getType());
+        auto f32T = VectorType::get({8}, b.getF32Type());
+        auto cVecT = VectorType::get({8}, cT);
+        if (xt.getElementType() != cT) {
+          if (!xt.getElementType().isF32())
+            x = isa<FloatType>(xt.getElementType())
+                    ? Value(arith::ExtFOp::create(b, loc, f32T, x))
+                    : Value(arith::SIToFPOp::create(b, loc, f32T, x));
+          x = arith::TruncFOp::create(b, loc, cVecT, x);
+        }
+        vector::StoreOp::create(b, loc, x, tile.smem, ValueRange{row, col},
+                                false, llvm::MaybeAlign(16));
+      }
+      if (guard)
+        pipe.shifted = IRMapping();
     }
+    t0 = t1;
   }
-  if (direct && commit)
+  if (anyDirect && commit)
     NVVM::CpAsyncCommitGroupOp::create(b, loc);
   return success();
 }
@@ -563,37 +584,39 @@ static bool onlyOnIv(Value v, Block *body, Value iv, DenseSet<Value> &seen) {
 }
 
 /// Starts the copies of the K and V tiles of iteration `iv` (when iv < ub)
-/// into buffer `buf`: two commit groups, empty past the end.
+/// into buffer `buf`: one commit group (empty past the end); K and V rows
+/// share their block-table lookups.
 LogicalResult TensorCoreDistributor::prefetch(Value iv, Value ub, Value buf) {
   auto qk = cast<vector::ContractionOp>(pipe.qk);
   auto pv = cast<vector::ContractionOp>(pipe.pv);
+  int64_t dk = cast<VectorType>(qk.getRhsType()).getDimSize(1);
+  int64_t dv = cast<VectorType>(pv.getRhsType()).getDimSize(1);
   Value inRange =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, ub);
-  pipe.shifting = true;
-  pipe.shiftIv = iv;
-  for (auto [c, smem, base] : {std::tuple{qk, kSmem, kBase},
-                               std::tuple{pv, vSmem, vBase}}) {
-    int64_t cols = cast<VectorType>(c.getRhsType()).getDimSize(1);
-    auto ifOp = scf::IfOp::create(b, loc, inRange, false);
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      pipe.shifted = IRMapping();
-      if (failed(stage(c.getRhs(), smem, bufPtr(base, buf, cols), cols,
-                       /*commit=*/false)))
-        return failure();
-      pipe.shifted = IRMapping();
-    }
-    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  auto ifOp = scf::IfOp::create(b, loc, inRange, false);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    pipe.shifting = true;
+    pipe.shiftIv = iv;
+    pipe.shifted = IRMapping();
+    LogicalResult r =
+        stage({{qk.getRhs(), kSmem, bufPtr(kBase, buf, dk), dk},
+               {pv.getRhs(), vSmem, bufPtr(vBase, buf, dv), dv}},
+              /*commit=*/false);
+    pipe.shifted = IRMapping();
+    pipe.shifting = false;
+    if (failed(r))
+      return failure();
   }
-  pipe.shifting = false;
+  NVVM::CpAsyncCommitGroupOp::create(b, loc);
   return success();
 }
 
 /// The KV loop, software-pipelined when both of its tiles are plain 16-bit
 /// row loads whose rows depend on the induction variable only: a prologue
 /// copies tile 0; iteration i starts the copies of tile i + 1 into the
-/// other buffer, then waits for its own K (for Q K^T) and V (for P V).
+/// other buffer, then waits for its own tile before Q K^T.
 std::optional<LogicalResult>
 TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   if (pipe.body)
@@ -693,16 +716,19 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
   Value smem = qk ? kSmem : vSmem, base = qk ? kBase : vBase;
 
   if (pipe.body && (op == pipe.qk || op == pipe.pv)) {
-    // Outstanding: K(i), V(i), K(i + 1), V(i + 1).
-    NVVM::CpAsyncWaitGroupOp::create(b, loc, qk ? 3 : 2);
-    gpu::BarrierOp::create(b, loc);
+    // Outstanding: tile i (K and V) and tile i + 1; Q K^T waits for tile
+    // i, P V finds it there.
+    if (qk) {
+      NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
+      gpu::BarrierOp::create(b, loc);
+    }
     base = bufPtr(base, pipe.buf, cols);
   } else if (preStaged.contains(op)) {
     NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
     gpu::BarrierOp::create(b, loc);
   } else {
     gpu::BarrierOp::create(b, loc);
-    if (failed(stage(op.getRhs(), smem, base, cols)))
+    if (failed(stage({{op.getRhs(), smem, base, cols}})))
       return failure();
     // Start the V tile's copy too, so that it overlaps S = QK^T and the
     // softmax (when its row offsets are known already).
@@ -716,7 +742,7 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
         if (isDirect(pv.getRhs(), &vLoad) && map.contains(vLoad.getOffsets()) &&
             map.contains(vLoad.getMask())) {
           auto pvRhs = cast<VectorType>(pv.getRhsType());
-          if (failed(stage(pv.getRhs(), vSmem, vBase, pvRhs.getDimSize(1))))
+          if (failed(stage({{pv.getRhs(), vSmem, vBase, pvRhs.getDimSize(1)}})))
             return failure();
           preStaged.insert(pv);
           pending = 1;
@@ -951,6 +977,41 @@ LogicalResult TensorCoreDistributor::broadcast(vector::BroadcastOp op) {
   return error(op, "unexpected broadcast into a query-side tile");
 }
 
+/// exp and tanh of the distributed scores, on the special-function unit:
+/// exp(x) = ex2.approx.ftz(x * log2(e)) (relative error 2^-22), tanh by
+/// tanh.approx.f32 (2^-11; softcap's tanh, as FlashAttention computes it).
+LogicalResult TensorCoreDistributor::fastMath(Operation &op) {
+  Value x = get(op.getOperand(0));
+  auto vt = cast<VectorType>(x.getType());
+  if (!vt.getElementType().isF32())
+    return error(&op, "expected f32 operands");
+  bool exp = isa<math::ExpOp>(op);
+  Type f32 = b.getF32Type();
+  if (exp)
+    x = arith::MulFOp::create(
+        b, loc, x,
+        arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(vt, b.getF32FloatAttr(M_LOG2E))));
+  SmallVector<Value> elems;
+  for (int64_t i = 0, n = vt.getDimSize(0); i < n; ++i) {
+    Value e = extract(x, i);
+    if (exp)
+      e = LLVM::CallIntrinsicOp::create(
+              b, loc, f32, b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"),
+              ValueRange{e})
+              .getResult(0);
+    else
+      e = LLVM::InlineAsmOp::create(
+              b, loc, f32, ValueRange{e}, "tanh.approx.f32 $0, $1;", "=f,f",
+              false, false, LLVM::tailcallkind::TailCallKind::None, nullptr,
+              nullptr)
+              .getResult(0);
+    elems.push_back(e);
+  }
+  map.map(op.getResult(0), vector::FromElementsOp::create(b, loc, vt, elems));
+  return success();
+}
+
 std::optional<LogicalResult>
 TensorCoreDistributor::cloneSpecial(Operation &op) {
   // K/V-side tiles are built where a product needs them.
@@ -960,6 +1021,9 @@ TensorCoreDistributor::cloneSpecial(Operation &op) {
     return contract(c);
   if (auto forOp = dyn_cast<scf::ForOp>(op))
     return pipelineLoop(forOp);
+  if (isa<math::ExpOp, math::TanhOp>(op) &&
+      op.getResult(0).getType() != mapType(op.getResult(0).getType()))
+    return fastMath(op);
   if (auto red = dyn_cast<vector::MultiDimReductionOp>(op))
     return reduce(red);
   if (auto load = dyn_cast<tile::LoadRowsOp>(op))
