@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::attn;
 
@@ -206,6 +208,72 @@ struct TruncFToInteger : OpRewritePattern<arith::TruncFOp> {
 };
 
 } // namespace
+
+/// fp8 -> f32 through f16, for targets that convert f16 natively: an
+/// e5m2 byte is the top byte of an f16; an e4m3fn byte moved into an f16's
+/// exponent and mantissa fields is the value times 2^-8 (normal and
+/// subnormal alike), and 0x7f / 0xff are NaN.
+struct Fp8ExtFViaHalf : OpRewritePattern<arith::ExtFOp> {
+  Fp8ExtFViaHalf(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(arith::ExtFOp op,
+                                PatternRewriter &rewriter) const override {
+    Type from = elementOf(op.getIn().getType());
+    bool e4m3 = isa<Float8E4M3FNType>(from);
+    if (!(e4m3 || isa<Float8E5M2Type>(from)) ||
+        !elementOf(op.getType()).isF32())
+      return rewriter.notifyMatchFailure(op, "not e4m3fn/e5m2 to f32");
+    Location loc = op.getLoc();
+    Type shape = op.getIn().getType();
+    auto like = [&](Type e) -> Type {
+      if (auto v = dyn_cast<VectorType>(shape))
+        return VectorType::get(v.getShape(), e);
+      return e;
+    };
+    auto cst = [&](Type t, Attribute a) -> Value {
+      if (auto v = dyn_cast<VectorType>(t))
+        return arith::ConstantOp::create(rewriter, loc,
+                                         DenseElementsAttr::get(v, a));
+      return arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(a));
+    };
+    Type i16 = like(rewriter.getI16Type());
+    auto c16 = [&](int64_t v) {
+      return cst(i16, rewriter.getI16IntegerAttr(int16_t(v)));
+    };
+    Value bits = arith::BitcastOp::create(
+        rewriter, loc, like(rewriter.getI8Type()), op.getIn());
+    Value w = arith::ExtUIOp::create(rewriter, loc, i16, bits);
+    Value h;
+    if (e4m3) {
+      Value sign = arith::ShLIOp::create(
+          rewriter, loc, arith::AndIOp::create(rewriter, loc, w, c16(0x80)),
+          c16(8));
+      Value mag = arith::AndIOp::create(rewriter, loc, w, c16(0x7f));
+      h = arith::OrIOp::create(
+          rewriter, loc, sign, arith::ShLIOp::create(rewriter, loc, mag, c16(7)));
+      Value half = arith::BitcastOp::create(
+          rewriter, loc, like(rewriter.getF16Type()), h);
+      Type f32 = like(rewriter.getF32Type());
+      Value f = arith::ExtFOp::create(rewriter, loc, f32, half);
+      f = arith::MulFOp::create(rewriter, loc, f,
+                                cst(f32, rewriter.getF32FloatAttr(256.0f)));
+      Value nan = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                        mag, c16(0x7f));
+      Value qnan = cst(f32, rewriter.getF32FloatAttr(
+                                std::numeric_limits<float>::quiet_NaN()));
+      rewriter.replaceOpWithNewOp<arith::SelectOp>(op, nan, qnan, f);
+      return success();
+    }
+    h = arith::ShLIOp::create(rewriter, loc, w, c16(8));
+    Value half =
+        arith::BitcastOp::create(rewriter, loc, like(rewriter.getF16Type()), h);
+    rewriter.replaceOpWithNewOp<arith::ExtFOp>(op, op.getType(), half);
+    return success();
+  }
+};
+
+void mlir::attn::populateFp8ViaHalfPatterns(RewritePatternSet &patterns) {
+  patterns.add<Fp8ExtFViaHalf>(patterns.getContext());
+}
 
 void mlir::attn::populateSoftFloatPatterns(RewritePatternSet &patterns,
                                            bool fp8Only) {

@@ -13,6 +13,11 @@ namespace mlir::attn {
 void populateSoftFloatPatterns(RewritePatternSet &patterns,
                                bool fp8Only = false);
 
+/// Rewrites arith.extf from f8E4M3FN / f8E5M2 to f32 through f16 (a few
+/// integer operations and one f16 -> f32 conversion), for GPU targets with
+/// native f16 conversions; takes precedence over the integer expansion.
+void populateFp8ViaHalfPatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::attn
 
 #endif // ATTN_BACKEND_SOFTFLOAT_H

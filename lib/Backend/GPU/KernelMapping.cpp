@@ -185,10 +185,12 @@ LogicalResult mlir::attn::mapKernelsToGPU(ModuleOp module, Attribute target,
   for (auto fn : module.getOps<func::FuncOp>())
     if (fn->hasAttr("attn.grid"))
       kernels.push_back(fn);
-  // LLVM has no fp8 types: fp8 conversions become integer code (a
-  // tensor-core path would use the chips' fp8 converts instead).
+  // LLVM has no fp8 types: fp8 -> f32 goes through f16 (a few integer
+  // operations and the GPU's native f16 conversion), f32 -> fp8 becomes
+  // integer code.
   {
     RewritePatternSet patterns(ctx);
+    populateFp8ViaHalfPatterns(patterns);
     populateSoftFloatPatterns(patterns, /*fp8Only=*/true);
     FrozenRewritePatternSet frozen(std::move(patterns));
     for (func::FuncOp fn : kernels)

@@ -48,6 +48,11 @@
 // CHECK-LABEL: gpu.func @fp8_2d
 // CHECK-SAME:    known_block_size = array<i32: 128, 1, 1>
 // CHECK-NOT:     nvvm.cp.async.shared.global
+// fp8 -> f32 goes through f16: the e4m3 byte moved into an f16 (x 2^-8).
+// CHECK:         arith.extui %{{.+}} : vector<8xi8> to vector<8xi16>
+// CHECK:         arith.bitcast %{{.+}} : vector<8xi16> to vector<8xf16>
+// CHECK:         arith.extf %{{.+}} : vector<8xf16> to vector<8xf32>
+// CHECK:         arith.mulf %{{.+}}, %{{.+}} : vector<8xf32>
 // CHECK:         vector.store %{{.+}}, %{{.+}} {alignment = 16 : i64} : memref<64x136xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
 // CHECK:         nvvm.ldmatrix
 // CHECK:         nvvm.mma.sync
