@@ -16,7 +16,8 @@ using namespace mlir;
 
 void mlir::attn::nvidia::buildNVIDIAPipeline(OpPassManager &pm,
                                              const std::string &chip,
-                                             const std::string &mapping) {
+                                             const std::string &mapping,
+                                             int64_t rowsPerWarp) {
   attn::AttnPlanPassOptions plan;
   plan.target = chip == "sm_90a" ? "sm_90a" : "sm_80";
   pm.addPass(attn::createAttnPlanPass(plan));
@@ -24,6 +25,7 @@ void mlir::attn::nvidia::buildNVIDIAPipeline(OpPassManager &pm,
   ConvertAttnTilesToNVVMPassOptions nv;
   nv.chip = chip;
   nv.mapping = mapping;
+  nv.rowsPerWarp = rowsPerWarp;
   pm.addPass(createConvertAttnTilesToNVVMPass(nv));
   OpPassManager &gpu = pm.nest<gpu::GPUModuleOp>();
   gpu.addPass(createSCFToControlFlowPass());
@@ -45,6 +47,10 @@ struct NVIDIAPipelineOptions
       *this, "mapping",
       llvm::cl::desc("tensor-core (mma.sync where it applies) or simt"),
       llvm::cl::init("tensor-core")};
+  Option<int64_t> rowsPerWarp{
+      *this, "rows-per-warp",
+      llvm::cl::desc("query rows per warp of the tensor-core mapping"),
+      llvm::cl::init(16)};
 };
 } // namespace
 
@@ -54,6 +60,6 @@ void mlir::attn::nvidia::registerNVIDIAPipeline() {
       "attn IR to PTX in a gpu.binary (plan, tiles, NVIDIA tensor-core / "
       "SIMT mapping, upstream NVVM lowering)",
       [](OpPassManager &pm, const NVIDIAPipelineOptions &o) {
-        buildNVIDIAPipeline(pm, o.chip, o.mapping);
+        buildNVIDIAPipeline(pm, o.chip, o.mapping, o.rowsPerWarp);
       });
 }

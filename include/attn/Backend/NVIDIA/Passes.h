@@ -23,7 +23,8 @@ namespace mlir::attn::nvidia {
 
 /// Adds the NVIDIA pipeline (attn IR -> gpu.binary holding PTX) to `pm`.
 void buildNVIDIAPipeline(OpPassManager &pm, const std::string &chip,
-                         const std::string &mapping = "tensor-core");
+                         const std::string &mapping = "tensor-core",
+                         int64_t rowsPerWarp = 16);
 
 /// Registers `attn-nvidia-pipeline`.
 void registerNVIDIAPipeline();

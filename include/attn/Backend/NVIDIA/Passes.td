@@ -43,6 +43,8 @@ def ConvertAttnTilesToNVVMPass : Pass<"convert-attn-tiles-to-nvvm", "ModuleOp"> 
     Option<"chip", "chip", "std::string", "\"sm_80\"", "target chip">,
     Option<"mapping", "mapping", "std::string", "\"tensor-core\"",
            "tensor-core (mma.sync where it applies, SIMT elsewhere) or simt">,
+    Option<"rowsPerWarp", "rows-per-warp", "int64_t", "16",
+           "query rows per warp of the tensor-core mapping (16 or 32)">,
     Option<"features", "features", "std::string", "\"+ptx80\"",
            "PTX features">
   ];

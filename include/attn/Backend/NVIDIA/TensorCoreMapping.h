@@ -18,9 +18,11 @@ namespace mlir::attn::nvidia {
 /// Builds the gpu.func of `fn` with the tensor-core mapping and returns its
 /// block size, or 0 if the mapping does not apply to `fn` (not an attention
 /// kernel, 32-bit queries, head sizes not multiples of 16): the caller then
-/// uses the SIMT mapping.
+/// uses the SIMT mapping. Each warp owns `rowsPerWarp` (16 or 32) query rows
+/// when block_m is a multiple of it, else 16.
 FailureOr<int64_t> buildTensorCoreKernel(func::FuncOp fn,
-                                         gpu::GPUModuleOp gpuModule);
+                                         gpu::GPUModuleOp gpuModule,
+                                         int64_t rowsPerWarp = 16);
 
 } // namespace mlir::attn::nvidia
 

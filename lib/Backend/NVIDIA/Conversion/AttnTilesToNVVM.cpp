@@ -37,9 +37,18 @@ struct ConvertAttnTilesToNVVMPass
           << "' (expected tensor-core or simt)";
       return signalPassFailure();
     }
+    if (rowsPerWarp != 16 && rowsPerWarp != 32) {
+      getOperation().emitError()
+          << "convert-attn-tiles-to-nvvm: rows-per-warp must be 16 or 32, got "
+          << rowsPerWarp;
+      return signalPassFailure();
+    }
     attn::KernelMapper fast;
+    int64_t rows = rowsPerWarp;
     if (mapping == "tensor-core")
-      fast = attn::nvidia::buildTensorCoreKernel;
+      fast = [rows](func::FuncOp fn, gpu::GPUModuleOp m) {
+        return attn::nvidia::buildTensorCoreKernel(fn, m, rows);
+      };
     if (failed(attn::mapKernelsToGPU(getOperation(), target, chip, fast)))
       signalPassFailure();
   }

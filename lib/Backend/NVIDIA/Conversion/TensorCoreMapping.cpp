@@ -3,12 +3,14 @@
 // The sm_80 tensor-core mapping of attention kernels. Layouts, with
 // w = warp, g = lane / 4, q = lane % 4:
 //
-//  - a query-side tile [block_m x C] (C a multiple of 8) is held by each
-//    thread as vector<C/2>: element e = 4j + 2r + c is row 16w + g + 8r,
-//    column 8j + 2q + c: the accumulator (C) layout of mma.sync m16n8, which
-//    is also its A-operand layout when C is the reduction dimension (so Q
-//    and P feed the MMAs from registers);
-//  - a row vector [block_m] (and [block_m x 1]) is vector<2> (rows r = 0,1);
+//  - a warp owns mt = 1 or 2 m-tiles of 16 query rows (rows-per-warp 16 or
+//    32); a query-side tile [block_m x C] (C a multiple of 8) is held by
+//    each thread as vector<mt * C/2>: element e = i*C/2 + 4j + 2r + c is row
+//    16(mt*w + i) + g + 8r, column 8j + 2q + c: the accumulator (C) layout
+//    of mma.sync m16n8, which is also its A-operand layout when C is the
+//    reduction dimension (so Q and P feed the MMAs from registers); each B
+//    fragment read from shared memory serves the warp's mt m-tiles;
+//  - a row vector [block_m] (and [block_m x 1]) is vector<2 mt> (row 2i + r);
 //  - a key-side vector [block_n] (positions, block-table entries) is held
 //    whole by every thread; its columns of a tile are rebuilt from its
 //    producers where it is broadcast into a tile;
@@ -93,9 +95,9 @@ bool isElementwise(Operation *def) {
 
 class TensorCoreDistributor : public TileCloner {
 public:
-  TensorCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, FloatType cT,
-                        KernelFrame &frame)
-      : TileCloner(b, "tensor-core mapping"), bm(bm), bn(bn), cT(cT),
+  TensorCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, int64_t mt,
+                        FloatType cT, KernelFrame &frame)
+      : TileCloner(b, "tensor-core mapping"), bm(bm), bn(bn), mt(mt), cT(cT),
         frame(frame) {}
 
   void prologue(Location l);
@@ -197,10 +199,11 @@ private:
   LogicalResult fastMath(Operation &op);
 
   int64_t bm, bn;
+  int64_t mt; // 16-row m-tiles per warp
   FloatType cT;
   KernelFrame &frame;
   int64_t threads = 0;
-  Value lane, q2, rows;        // index, index (2q), vector<2xindex>
+  Value lane, q2, rows;        // index, index (2q), vector<2mt x index>
   Value kSmem, vSmem;          // workgroup memrefs
   Value kBase, vBase;          // !llvm.ptr<3> to them
   DenseMap<Value, std::pair<Block *, Value>> colCache;
@@ -211,17 +214,19 @@ private:
 
 void TensorCoreDistributor::prologue(Location l) {
   loc = l;
-  threads = bm / 16 * kWarp;
+  threads = bm / (16 * mt) * kWarp;
   Value tid = frame.tid;
   lane = arith::RemUIOp::create(b, loc, tid, idx(kWarp));
   Value warp = arith::DivUIOp::create(b, loc, tid, idx(kWarp));
   Value g = arith::DivUIOp::create(b, loc, lane, idx(4));
   Value q = arith::RemUIOp::create(b, loc, lane, idx(4));
   q2 = mul(q, idx(2));
-  Value r0 = add(mul(warp, idx(16)), g);
-  Value r1 = add(r0, idx(8));
+  SmallVector<Value> rowIds;
+  for (int64_t i = 0; i < mt; ++i)
+    for (int64_t r = 0; r < 2; ++r)
+      rowIds.push_back(add(mul(warp, idx(16 * mt)), add(g, idx(16 * i + 8 * r))));
   rows = vector::FromElementsOp::create(
-      b, loc, VectorType::get({2}, b.getIndexType()), ValueRange{r0, r1});
+      b, loc, VectorType::get({2 * mt}, b.getIndexType()), rowIds);
   auto wg = frame.func.getWorkgroupAttributions();
   kSmem = wg[0];
   vSmem = wg[1];
@@ -241,11 +246,11 @@ Type TensorCoreDistributor::mapType(Type t) const {
     return t;
   Type e = v.getElementType();
   if (isRow(t) || isColumn(t))
-    return VectorType::get({2}, e);
+    return VectorType::get({2 * mt}, e);
   if (isTile(t))
-    return VectorType::get({v.getDimSize(1) / 2}, e);
+    return VectorType::get({mt * v.getDimSize(1) / 2}, e);
   if (isFlat(t))
-    return VectorType::get({bn / 2}, e);
+    return VectorType::get({mt * bn / 2}, e);
   return t;
 }
 
@@ -764,7 +769,7 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
   if (ext && cast<VectorType>(ext.getIn().getType()).getElementType() == cT)
     a = get(ext.getIn());
   else
-    a = arith::TruncFOp::create(b, loc, VectorType::get({kDim / 2}, cT),
+    a = arith::TruncFOp::create(b, loc, VectorType::get({mt * kDim / 2}, cT),
                                 get(lhs));
   Type i32T = b.getI32Type();
   auto pair = VectorType::get({2}, cT);
@@ -779,52 +784,62 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
 
   int64_t nDim = qk ? rhsT.getDimSize(0) : rhsT.getDimSize(1);
   int64_t slabs = kDim / 16, nTiles = nDim / 8;
-  // B fragments [j][s] = two registers.
-  SmallVector<SmallVector<std::array<Value, 2>>> frag(
-      nTiles, SmallVector<std::array<Value, 2>>(slabs));
-  if (qk) {
-    for (int64_t j = 0; j < nTiles; ++j)
-      for (int64_t s = 0; s < slabs; s += 2) {
-        int64_t n = std::min<int64_t>(2, slabs - s);
-        SmallVector<Value> r = bFragments(true, base, cols, j, s, n);
-        for (int64_t i = 0; i < n; ++i)
-          frag[j][s + i] = {r[2 * i], r[2 * i + 1]};
-      }
-  } else {
-    for (int64_t s = 0; s < slabs; ++s)
-      for (int64_t j = 0; j < nTiles; j += 2) {
-        SmallVector<Value> r = bFragments(false, base, cols, j, s, 2);
-        frag[j][s] = {r[0], r[1]};
-        frag[j + 1][s] = {r[2], r[3]};
-      }
-  }
+  // A registers of m-tile i, k-slab s: aRegs[(i * slabs + s) * 4 ...].
   SmallVector<Value> aRegs;
-  for (int64_t s = 0; s < slabs; ++s)
-    for (int64_t i = 0; i < 4; ++i)
-      aRegs.push_back(reg(8 * s + 2 * i));
+  for (int64_t i = 0; i < mt; ++i)
+    for (int64_t s = 0; s < slabs; ++s)
+      for (int64_t k = 0; k < 4; ++k)
+        aRegs.push_back(reg(i * kDim / 2 + 8 * s + 2 * k));
 
   Value acc = get(op.getAcc());
   Type f32 = b.getF32Type();
   auto resT = LLVM::LLVMStructType::getLiteral(b.getContext(),
                                                {f32, f32, f32, f32});
-  NVVM::MMATypes mt = bf16 ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
-  SmallVector<Value> outElems;
-  for (int64_t j = 0; j < nTiles; ++j) {
-    SmallVector<Value> c;
-    for (int64_t e = 0; e < 4; ++e)
-      c.push_back(extract(acc, 4 * j + e));
-    for (int64_t s = 0; s < slabs; ++s) {
-      Value d = NVVM::MmaOp::create(
-          b, loc, resT, ArrayRef<Value>(aRegs).slice(4 * s, 4),
-          ValueRange{bReg(frag[j][s][0]), bReg(frag[j][s][1])}, c,
-          ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
-          std::array<NVVM::MMATypes, 2>{mt, mt},
-          std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                         NVVM::MMALayout::col});
-      for (int64_t e = 0; e < 4; ++e)
-        c[e] = LLVM::ExtractValueOp::create(b, loc, d, e);
+  NVVM::MMATypes ptx = bf16 ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  SmallVector<Value> outElems(mt * nDim / 2);
+  // Output n-tiles in groups of two (the B fragments of one group are read
+  // with ldmatrix, used by every m-tile of the warp, then dropped).
+  for (int64_t j0 = 0; j0 < nTiles; j0 += 2) {
+    int64_t nj = std::min<int64_t>(2, nTiles - j0);
+    // frag[jj][s] = two registers.
+    SmallVector<SmallVector<std::array<Value, 2>>> frag(
+        nj, SmallVector<std::array<Value, 2>>(slabs));
+    if (qk) {
+      for (int64_t jj = 0; jj < nj; ++jj)
+        for (int64_t s = 0; s < slabs; s += 2) {
+          int64_t n = std::min<int64_t>(2, slabs - s);
+          SmallVector<Value> r = bFragments(true, base, cols, j0 + jj, s, n);
+          for (int64_t x = 0; x < n; ++x)
+            frag[jj][s + x] = {r[2 * x], r[2 * x + 1]};
+        }
+    } else {
+      for (int64_t s = 0; s < slabs; ++s) {
+        SmallVector<Value> r = bFragments(false, base, cols, j0, s, 2);
+        frag[0][s] = {r[0], r[1]};
+        frag[1][s] = {r[2], r[3]};
+      }
     }
-    outElems.append(c);
+    for (int64_t i = 0; i < mt; ++i)
+      for (int64_t jj = 0; jj < nj; ++jj) {
+        int64_t j = j0 + jj;
+        SmallVector<Value> c;
+        for (int64_t e = 0; e < 4; ++e)
+          c.push_back(extract(acc, i * nDim / 2 + 4 * j + e));
+        for (int64_t s = 0; s < slabs; ++s) {
+          Value d = NVVM::MmaOp::create(
+              b, loc, resT,
+              ArrayRef<Value>(aRegs).slice((i * slabs + s) * 4, 4),
+              ValueRange{bReg(frag[jj][s][0]), bReg(frag[jj][s][1])}, c,
+              ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
+              std::array<NVVM::MMATypes, 2>{ptx, ptx},
+              std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                             NVVM::MMALayout::col});
+          for (int64_t e = 0; e < 4; ++e)
+            c[e] = LLVM::ExtractValueOp::create(b, loc, d, e);
+        }
+        for (int64_t e = 0; e < 4; ++e)
+          outElems[i * nDim / 2 + 4 * j + e] = c[e];
+      }
   }
   map.map(op.getResult(), vector::FromElementsOp::create(
                               b, loc, cast<VectorType>(acc.getType()),
@@ -841,11 +856,12 @@ LogicalResult TensorCoreDistributor::reduce(vector::MultiDimReductionOp op) {
   Value src = get(op.getSource()), acc = get(op.getAcc());
   int64_t n = srcT.getDimSize(1) / 2;
   SmallVector<Value> res;
-  for (int64_t r = 0; r < 2; ++r) {
+  for (int64_t k = 0; k < 2 * mt; ++k) {
+    int64_t i = k / 2, r = k % 2;
     SmallVector<int64_t> sel;
     for (int64_t e = 0; e < n; ++e)
       if ((e / 2) % 2 == r)
-        sel.push_back(e);
+        sel.push_back(i * n + e);
     Value part = vector::ReductionOp::create(b, loc, op.getKind(),
                                              shuffle(src, sel));
     for (int32_t x : {1, 2}) {
@@ -855,7 +871,7 @@ LogicalResult TensorCoreDistributor::reduce(vector::MultiDimReductionOp op) {
       part = vector::makeArithReduction(b, loc, op.getKind(), part, other);
     }
     res.push_back(
-        vector::makeArithReduction(b, loc, op.getKind(), part, extract(acc, r)));
+        vector::makeArithReduction(b, loc, op.getKind(), part, extract(acc, k)));
   }
   map.map(op.getResult(),
           vector::FromElementsOp::create(b, loc, acc.getType(), res));
@@ -876,11 +892,11 @@ LogicalResult TensorCoreDistributor::loadTile(tile::LoadRowsOp op) {
       pow2Divisor(knownMultiple(op.getOffsets()) * bytes, 2 * bytes);
   auto pairT = VectorType::get({2}, et);
   auto halfT = VectorType::get({cols / 4}, et);
-  SmallVector<Value> halves;
-  for (int64_t r = 0; r < 2; ++r) {
-    Value off = toIndex(extract(offs, r));
+  SmallVector<Value> halves; // per row k of the thread: vector<cols/4>
+  for (int64_t k = 0; k < 2 * mt; ++k) {
+    Value off = toIndex(extract(offs, k));
     auto ifOp = scf::IfOp::create(
-        b, loc, extract(mask, r),
+        b, loc, extract(mask, k),
         [&](OpBuilder &nb, Location l) {
           OpBuilder::InsertionGuard g(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
@@ -902,11 +918,15 @@ LogicalResult TensorCoreDistributor::loadTile(tile::LoadRowsOp op) {
         });
     halves.push_back(ifOp.getResult(0));
   }
-  SmallVector<int64_t> sel;
-  for (int64_t e = 0; e < cols / 2; ++e)
-    sel.push_back(((e / 2) % 2) * (cols / 4) + (e / 4) * 2 + e % 2);
-  map.map(op.getResult(), vector::ShuffleOp::create(b, loc, halves[0],
-                                                    halves[1], sel));
+  // Element i*(cols/2) + 4j + 2r + c is column 8j + 2q + c of row 2i + r.
+  SmallVector<Value> elems;
+  for (int64_t e = 0; e < mt * cols / 2; ++e) {
+    int64_t i = e / (cols / 2), l = e % (cols / 2);
+    elems.push_back(extract(halves[2 * i + (l / 2) % 2], (l / 4) * 2 + l % 2));
+  }
+  map.map(op.getResult(), vector::FromElementsOp::create(
+                              b, loc, VectorType::get({mt * cols / 2}, et),
+                              elems));
   return success();
 }
 
@@ -922,9 +942,10 @@ LogicalResult TensorCoreDistributor::storeTile(tile::StoreRowsOp op) {
       pow2Divisor(knownMultiple(op.getOffsets()) * bytes, 2 * bytes);
   Value firstLane = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                           q2, idx(0));
-  for (int64_t r = 0; r < 2; ++r) {
-    Value off = toIndex(extract(offs, r));
-    Value m = extract(mask, r);
+  for (int64_t k = 0; k < 2 * mt; ++k) {
+    int64_t i = k / 2, r = k % 2;
+    Value off = toIndex(extract(offs, k));
+    Value m = extract(mask, k);
     if (cols == 1)
       m = arith::AndIOp::create(b, loc, m, firstLane);
     else if (cols % 8)
@@ -933,13 +954,14 @@ LogicalResult TensorCoreDistributor::storeTile(tile::StoreRowsOp op) {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
     if (cols == 1) {
-      vector::StoreOp::create(b, loc, shuffle(val, {r}), base,
+      vector::StoreOp::create(b, loc, shuffle(val, {k}), base,
                               ValueRange{off});
       continue;
     }
     for (int64_t j = 0; j < cols / 8; ++j) {
       Value at = add(off, add(idx(8 * j), q2));
-      Value x = shuffle(val, {4 * j + 2 * r, 4 * j + 2 * r + 1});
+      int64_t e = i * cols / 2 + 4 * j + 2 * r;
+      Value x = shuffle(val, {e, e + 1});
       vector::StoreOp::create(b, loc, x, base, ValueRange{at}, false,
                               llvm::MaybeAlign(align));
     }
@@ -961,16 +983,17 @@ LogicalResult TensorCoreDistributor::broadcast(vector::BroadcastOp op) {
       return success();
     }
     SmallVector<int64_t> sel;
+    int64_t per = cast<VectorType>(dstT).getDimSize(1) / 2;
     for (int64_t e = 0, n = cast<VectorType>(nt).getDimSize(0); e < n; ++e)
-      sel.push_back((e / 2) % 2);
+      sel.push_back(2 * (e / per) + ((e % per) / 2) % 2);
     map.map(op.getResult(), shuffle(get(op.getSource()), sel));
     return success();
   }
   if (isKeyVec(srcT) && cast<VectorType>(dstT).getDimSize(1) == bn) {
     Value cols = colOf(op.getSource());
     SmallVector<int64_t> sel;
-    for (int64_t e = 0; e < bn / 2; ++e)
-      sel.push_back((e / 4) * 2 + e % 2);
+    for (int64_t e = 0; e < mt * bn / 2; ++e)
+      sel.push_back(((e % (bn / 2)) / 4) * 2 + e % 2);
     map.map(op.getResult(), shuffle(cols, sel));
     return success();
   }
@@ -1073,11 +1096,11 @@ TensorCoreDistributor::cloneSpecial(Operation &op) {
     Value pass = get(gather.getPassThru()), base = get(gather.getBase());
     Value off = get(gather.getOffsets()[0]);
     SmallVector<Value> elems;
-    for (int64_t r = 0; r < 2; ++r) {
-      Value at = add(off, toIndex(extract(idxs, r)));
-      Value p = extract(pass, r);
+    for (int64_t k = 0; k < 2 * mt; ++k) {
+      Value at = add(off, toIndex(extract(idxs, k)));
+      Value p = extract(pass, k);
       auto ifOp = scf::IfOp::create(
-          b, loc, extract(mask, r),
+          b, loc, extract(mask, k),
           [&](OpBuilder &nb, Location l) {
             Value x = memref::LoadOp::create(nb, l, base, ValueRange{at});
             scf::YieldOp::create(nb, l, x);
@@ -1132,7 +1155,8 @@ static FloatType computeType(func::FuncOp fn, int64_t bm, int64_t bn) {
 
 FailureOr<int64_t>
 mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
-                                          gpu::GPUModuleOp gpuModule) {
+                                          gpu::GPUModuleOp gpuModule,
+                                          int64_t rowsPerWarp) {
   auto tileAttr = fn->getAttrOfType<DenseI64ArrayAttr>("attn.tile");
   auto kind = fn->getAttrOfType<StringAttr>("attn.kernel");
   if (!tileAttr || !kind || kind.getValue() != "attention")
@@ -1154,11 +1178,13 @@ mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
   SmallVector<Type> workgroup = {
       MemRefType::get({2 * bn, dk + kPad}, cT, nullptr, ws),
       MemRefType::get({2 * bn, dv + kPad}, cT, nullptr, ws)};
-  int64_t threads = bm / 16 * kWarp;
+  // Warps own rowsPerWarp rows (16 or 32) when block_m allows it.
+  int64_t mt = rowsPerWarp == 32 && bm % 32 == 0 ? 2 : 1;
+  int64_t threads = bm / (16 * mt) * kWarp;
   IRMapping map;
   KernelFrame frame =
       createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
-  TensorCoreDistributor d(b, bm, bn, cT, frame);
+  TensorCoreDistributor d(b, bm, bn, mt, cT, frame);
   d.map = std::move(map);
   d.prologue(fn.getLoc());
   if (failed(d.cloneBlock(fn.getBody().front())))
