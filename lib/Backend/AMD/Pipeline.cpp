@@ -17,7 +17,8 @@ using namespace mlir;
 void mlir::attn::amd::buildAMDPipeline(OpPassManager &pm,
                                        const std::string &chip,
                                        const std::string &abi,
-                                       const std::string &rocmRoot) {
+                                       const std::string &rocmRoot,
+                                       const std::string &mapping) {
   attn::AttnPlanPassOptions plan;
   plan.target = chip;
   pm.addPass(attn::createAttnPlanPass(plan));
@@ -25,6 +26,7 @@ void mlir::attn::amd::buildAMDPipeline(OpPassManager &pm,
   ConvertAttnTilesToROCDLPassOptions amd;
   amd.chip = chip;
   amd.abi = abi;
+  amd.mapping = mapping;
   pm.addPass(createConvertAttnTilesToROCDLPass(amd));
   OpPassManager &gpu = pm.nest<gpu::GPUModuleOp>();
   gpu.addPass(createSCFToControlFlowPass());
@@ -54,15 +56,20 @@ struct AMDPipelineOptions : public PassPipelineOptions<AMDPipelineOptions> {
       llvm::cl::desc("folder with llvm/bin/ld.lld and amdgcn/bitcode (the "
                      "build tree makes one: <build>/rocm-root)"),
       llvm::cl::init(ATTN_DEFAULT_ROCM_ROOT)};
+  Option<std::string> mapping{
+      *this, "mapping",
+      llvm::cl::desc("matrix-core (mfma where it applies) or simt"),
+      llvm::cl::init("matrix-core")};
 };
 } // namespace
 
 void mlir::attn::amd::registerAMDPipeline() {
   PassPipelineRegistration<AMDPipelineOptions>(
       "attn-amd-pipeline",
-      "attn IR to an hsaco in a gpu.binary (plan, tiles, AMD SIMT backend, "
-      "upstream ROCDL lowering, ld.lld, ROCm device libraries)",
+      "attn IR to an hsaco in a gpu.binary (plan, tiles, AMD backend: mfma "
+      "where it applies, SIMT elsewhere; upstream ROCDL lowering, ld.lld, "
+      "ROCm device libraries)",
       [](OpPassManager &pm, const AMDPipelineOptions &o) {
-        buildAMDPipeline(pm, o.chip, o.abi, o.rocmRoot);
+        buildAMDPipeline(pm, o.chip, o.abi, o.rocmRoot, o.mapping);
       });
 }

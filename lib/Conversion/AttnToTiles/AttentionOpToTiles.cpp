@@ -67,22 +67,41 @@ private:
 
 } // namespace
 
-/// Sequence of query block `qb`: the number of s in [1, num_seqs) whose
-/// first query block (cu_seqlens_q[s] / block_q + s) is <= qb.
+/// Sequence of query block `qb`: the last s in [0, num_seqs) whose first
+/// query block (cu_seqlens_q[s] / block_q + s, non-decreasing in s) is
+/// <= qb, by binary search: ceil(log2(num_seqs)) halvings of [lo, hi) with
+/// first(lo) <= qb < first(hi).
 Value AttentionKernelBuilder::findSequence(Value qb) {
   OpBuilder &b = t.b;
   Value numSeqs = scalarArg(abi::kNumSeqs);
   Value cuQ = arg(abi::kCuSeqlensQ);
+  // Halvings: ceil(log2(num_seqs)), the bit length of num_seqs - 1, read
+  // from the exponent of its (exact) f32 value: 0 for a single sequence.
+  Type i32 = b.getI32Type();
+  auto c32 = [&](int64_t v) -> Value {
+    return arith::ConstantIntOp::create(b, t.loc, i32, v);
+  };
+  Value m = arith::SubIOp::create(
+      b, t.loc, arith::IndexCastOp::create(b, t.loc, i32, numSeqs), c32(1));
+  Value bits = arith::BitcastOp::create(
+      b, t.loc, i32, arith::SIToFPOp::create(b, t.loc, b.getF32Type(), m));
+  Value len = arith::SubIOp::create(
+      b, t.loc, arith::ShRUIOp::create(b, t.loc, bits, c32(23)), c32(126));
+  Value one = arith::CmpIOp::create(b, t.loc, CmpIPredicate::sle, m, c32(0));
+  Value steps = arith::IndexCastOp::create(
+      b, t.loc, b.getIndexType(),
+      arith::SelectOp::create(b, t.loc, one, c32(0), len));
   auto loop = scf::ForOp::create(
-      b, t.loc, t.idx(1), numSeqs, t.idx(1), ValueRange{t.idx(0)},
-      [&](OpBuilder &nb, Location loc, Value s, ValueRange iter) {
+      b, t.loc, t.idx(0), steps, t.idx(1), ValueRange{t.idx(0), numSeqs},
+      [&](OpBuilder &nb, Location loc, Value, ValueRange iter) {
         TileBuilder n(nb, loc);
-        Value first = n.add(n.div(n.loadIndex(cuQ, s), n.idx(bq)), s);
+        Value lo = iter[0], hi = iter[1];
+        Value mid = n.div(n.add(lo, hi), n.idx(2));
+        Value first = n.add(n.div(n.loadIndex(cuQ, mid), n.idx(bq)), mid);
         Value before = n.cmp(CmpIPredicate::sle, first, qb);
-        Value inc = arith::IndexCastOp::create(
-            nb, loc, nb.getIndexType(),
-            arith::ExtUIOp::create(nb, loc, nb.getI64Type(), before));
-        scf::YieldOp::create(nb, loc, n.add(iter[0], inc));
+        scf::YieldOp::create(nb, loc,
+                             ValueRange{n.select(before, mid, lo),
+                                        n.select(before, hi, mid)});
       });
   return loop.getResult(0);
 }

@@ -1,9 +1,11 @@
-// RUN: attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-rocdl | FileCheck %s --check-prefixes=CHECK,CDNA3
-// RUN: attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-rocdl="chip=gfx90a abi=500" | FileCheck %s --check-prefixes=CHECK,CDNA2
+// RUN: attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-rocdl="mapping=simt" | FileCheck %s --check-prefixes=CHECK,CDNA3
+// RUN: attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-rocdl="chip=gfx90a abi=500 mapping=simt" | FileCheck %s --check-prefixes=CHECK,CDNA2
 // RUN: not attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-rocdl="abi=400" 2>&1 | FileCheck %s --check-prefix=BADABI
 
-// The AMD mirror of the NVIDIA SIMT mapping: one workgroup per program,
-// one thread per query-tile row, K/V tiles through LDS.
+// The SIMT mapping (mapping=simt here; the default matrix-core mapping is
+// tested in matrix-core.mlir), the AMD mirror of the NVIDIA one: one
+// workgroup per program, one thread per query-tile row, K/V tiles through
+// LDS.
 // CDNA3:       gpu.module @attn_kernels [#rocdl.target<O = 3, chip = "gfx942">]
 // CDNA2:       gpu.module @attn_kernels [#rocdl.target<O = 3, chip = "gfx90a", abi = "500">]
 // CHECK-LABEL: gpu.func @llama_2d

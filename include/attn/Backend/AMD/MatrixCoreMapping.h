@@ -4,7 +4,8 @@
 // (gfx90a, gfx942; wave64): waves own 16-row slices of the query tile, the
 // products run as S^T = K Q^T and O^T = V^T P^T on mfma 16x16x16 so that
 // every query-side value keeps its query row in lane % 16, and K/V tiles
-// are staged in LDS (V transposed) in the 16-bit compute type.
+// are staged in LDS (V transposed) in the 16-bit compute type, the cache
+// loads of the next tile in flight (in registers) while a tile is used.
 //
 //===----------------------------------------------------------------------===//
 

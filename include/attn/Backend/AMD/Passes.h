@@ -22,9 +22,11 @@ namespace mlir::attn::amd {
 #include "attn/Backend/AMD/Passes.h.inc"
 
 /// Adds the AMD pipeline (attn IR -> gpu.binary holding an hsaco) to `pm`.
-/// `rocmRoot` is a folder with llvm/bin/ld.lld and amdgcn/bitcode.
+/// `rocmRoot` is a folder with llvm/bin/ld.lld and amdgcn/bitcode;
+/// `mapping` is matrix-core or simt (convert-attn-tiles-to-rocdl).
 void buildAMDPipeline(OpPassManager &pm, const std::string &chip,
-                      const std::string &abi, const std::string &rocmRoot);
+                      const std::string &abi, const std::string &rocmRoot,
+                      const std::string &mapping = "matrix-core");
 
 /// Registers `attn-amd-pipeline`.
 void registerAMDPipeline();

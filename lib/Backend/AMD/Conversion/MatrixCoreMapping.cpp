@@ -1,0 +1,1119 @@
+//===- MatrixCoreMapping.cpp - attention tiles on mfma --------------------===//
+//
+// The CDNA matrix-core mapping of attention kernels (gfx90a, gfx942,
+// wave64). With w = wave, r = lane % 16, g = lane / 16:
+//
+//  - both tile products run transposed on mfma 16x16x16 (bf16 or f16
+//    inputs, f32 accumulation), one 16x16 block per instruction:
+//      S^T = K Q^T    (A: 16 rows of K,   B: Q^T, C/D: S^T)
+//      O^T = V^T P^T  (A: 16 rows of V^T, B: P^T, C/D: O^T)
+//    In the three operand layouts of mfma 16x16x16, lane l holds row r of
+//    A, column r of B and of C/D, and the four consecutive indices
+//    4g .. 4g + 3 of the other dimension. Transposed, the query row is the
+//    column of B and C/D: every query-side value of a thread belongs to ONE
+//    query row, 16w + r, and the C/D layout of S^T is the B layout of P^T,
+//    so Q and P feed the products from registers (P rounded to the 16-bit
+//    compute type, as in FlashAttention);
+//  - a query-side tile [block_m x C] (C a multiple of 16) is held by each
+//    thread as vector<C/4>: element 4t + i is column 16t + 4g + i;
+//  - a row vector [block_m] and a column [block_m x 1] are vector<1>;
+//  - a key-side vector [block_n] (positions, block-table entries) is held
+//    whole by every thread; its columns of a tile are rebuilt from its
+//    producers where it is broadcast into a tile;
+//  - a K/V tile [block_n x C] is never held: threads write it to LDS in the
+//    compute type in 8-element chunks (loaded from the cache; dequantized
+//    for fp8 / int8 caches), K row-major and V transposed, with rows padded
+//    to 4 mod 8 elements so that the 8-byte A-operand reads of 16 lanes
+//    (4 consecutive elements of one LDS row each) hit distinct banks;
+//  - the KV loop is software-pipelined through registers: iteration i
+//    starts with a barrier (tile i is in LDS) and the cache loads of tile
+//    i + 1, runs the products of tile i, and ends with a barrier and the
+//    LDS writes (dequantization included) of tile i + 1; a prologue writes
+//    tile 0. One LDS buffer, two barriers per tile (a loop whose tiles
+//    cannot be built for the next iteration writes K and V at the first
+//    product instead);
+//  - row reductions are in-thread, then across the four lanes of a row
+//    (shuffle xor 16 and 32).
+//
+// The algorithm is the one convert-attn-to-tiles wrote; this file decides
+// where each element lives and which instructions compute it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Backend/AMD/MatrixCoreMapping.h"
+#include "attn/Dialect/AttnTile/IR/AttnTile.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/ROCDLDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+constexpr int64_t kWave = 64;
+constexpr int64_t kPad = 4; // elements of padding per LDS row
+
+/// The known divisor of an integer value (or of every element of an integer
+/// vector): used to prove the alignment of row offsets.
+int64_t knownMultiple(Value v, int depth = 0) {
+  constexpr int64_t kCap = 1 << 20;
+  Operation *def = v.getDefiningOp();
+  if (!def || depth > 12)
+    return 1;
+  if (auto cst = dyn_cast<arith::ConstantOp>(def)) {
+    APInt value;
+    if (auto i = dyn_cast<IntegerAttr>(cst.getValue()))
+      value = i.getValue();
+    else if (auto d = dyn_cast<DenseIntElementsAttr>(cst.getValue());
+             d && d.isSplat())
+      value = d.getSplatValue<APInt>();
+    else
+      return 1;
+    int64_t x = std::abs(value.getSExtValue());
+    return x == 0 ? kCap : std::min(x, kCap);
+  }
+  if (isa<arith::MulIOp>(def))
+    return std::min(kCap, knownMultiple(def->getOperand(0), depth + 1) *
+                              knownMultiple(def->getOperand(1), depth + 1));
+  if (isa<arith::AddIOp, arith::SubIOp>(def))
+    return std::gcd(knownMultiple(def->getOperand(0), depth + 1),
+                    knownMultiple(def->getOperand(1), depth + 1));
+  if (isa<arith::ExtSIOp, arith::ExtUIOp, arith::IndexCastOp,
+          vector::BroadcastOp>(def))
+    return knownMultiple(def->getOperand(0), depth + 1);
+  return 1;
+}
+
+/// Largest power of two dividing `x`, at most `cap`.
+int64_t pow2Divisor(int64_t x, int64_t cap) {
+  int64_t a = 1;
+  while (a < cap && x % (a * 2) == 0)
+    a *= 2;
+  return a;
+}
+
+bool isElementwise(Operation *def) {
+  return def && def->getNumRegions() == 0 && def->getNumResults() == 1 &&
+         OpTrait::hasElementwiseMappableTraits(def);
+}
+
+/// Indices [4 * i, 4 * i + 4): the mfma operand of block i of a thread's
+/// vector.
+SmallVector<int64_t> quad(int64_t i) {
+  return {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3};
+}
+
+class MatrixCoreDistributor : public TileCloner {
+public:
+  MatrixCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, FloatType cT,
+                        KernelFrame &frame)
+      : TileCloner(b, "matrix-core mapping"), bm(bm), bn(bn), cT(cT),
+        frame(frame) {}
+
+  void prologue(Location l);
+
+private:
+  Type mapType(Type t) const override;
+  std::optional<LogicalResult> cloneSpecial(Operation &op) override;
+
+  // Shapes.
+  bool isRow(Type t) const {
+    auto v = dyn_cast<VectorType>(t);
+    return v && v.getRank() == 1 && v.getDimSize(0) == bm;
+  }
+  bool isTile(Type t) const {
+    auto v = dyn_cast<VectorType>(t);
+    return v && v.getRank() == 2 && v.getDimSize(0) == bm;
+  }
+  bool isColumn(Type t) const { // [block_m x 1]
+    return isTile(t) && cast<VectorType>(t).getDimSize(1) == 1;
+  }
+  bool isFlat(Type t) const {
+    auto v = dyn_cast<VectorType>(t);
+    return v && v.getRank() == 1 && v.getDimSize(0) == bm * bn;
+  }
+  bool isKV(Type t) const {
+    auto v = dyn_cast<VectorType>(t);
+    return v && v.getRank() == 2 && v.getDimSize(0) == bn;
+  }
+  bool isKeyVec(Type t) const {
+    auto v = dyn_cast<VectorType>(t);
+    return v && v.getRank() == 1 && v.getDimSize(0) == bn;
+  }
+
+  // Small builders.
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value toIndex(Value v) {
+    return v.getType().isIndex()
+               ? v
+               : arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  }
+  Value splat(Type vt, Value s) {
+    return vector::BroadcastOp::create(b, loc, vt, s);
+  }
+  Value zeros(Type t) {
+    return arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
+  }
+  Value extract(Value v, int64_t i) {
+    return vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{i});
+  }
+  Value shuffle(Value v, ArrayRef<int64_t> mask) {
+    return vector::ShuffleOp::create(b, loc, v, v, mask);
+  }
+  Value concat(ArrayRef<Value> parts, VectorType t);
+  Value ifThenElse(Value cond, Type t, function_ref<Value()> then,
+                   function_ref<Value()> otherwise);
+
+  // Distribution helpers.
+  Value colOf(Value keyVec);
+  Value scalarAt(Value keyVec, Value row, IRMapping &memo);
+  FailureOr<Value> chunkOf(Value kv, Value row, Value col, int64_t colMult,
+                           int64_t w, IRMapping &memo);
+  bool isReady(Value kv) const;
+  std::tuple<Value, Value, Value> chunkPos(int64_t k, bool transposed,
+                                           int64_t cols, bool clamp);
+  Value directSource(Value kv) const;
+  void storeChunk(Value x, bool transposed, Value row, Value col);
+  LogicalResult stage(Value kv, bool transposed);
+  Value mfma(Value a, Value bOperand, Value c);
+
+  // Software pipelining of the KV loop: the cache loads of tile i + 1 are
+  // issued into registers at the start of iteration i and written to LDS
+  // at its end, after the products of tile i have read it.
+  std::optional<LogicalResult> pipelineLoop(scf::ForOp forOp);
+  LogicalResult prefetchLoads(Value kv, Value row, Value col, int64_t colMult,
+                              int64_t w, IRMapping &memo);
+  LogicalResult finishPrefetch();
+  Value cur(Value v) { return pipe.shifting ? shiftedValue(v) : get(v); }
+  Value shiftedValue(Value v);
+  struct Chunk {
+    Value kv, id, row, col;
+    bool transposed;
+    IRMapping memo;
+  };
+  struct Pipeline {
+    Block *body = nullptr; // the original loop body
+    Value iv;              // its induction variable
+    Value shiftIv;         // the iteration `shifted` values are built for
+    Value inRange;         // shiftIv < upper bound (loads are masked by it)
+    IRMapping shifted;
+    bool shifting = false;
+    Operation *qk = nullptr, *pv = nullptr;
+    SmallVector<Chunk> chunks; // prefetched, to be written at the body end
+  } pipe;
+
+  LogicalResult contract(vector::ContractionOp op);
+  LogicalResult reduce(vector::MultiDimReductionOp op);
+  LogicalResult loadTile(tile::LoadRowsOp op);
+  LogicalResult storeTile(tile::StoreRowsOp op);
+  LogicalResult broadcast(vector::BroadcastOp op);
+  LogicalResult gatherRow(vector::GatherOp op);
+
+  int64_t bm, bn;
+  FloatType cT;
+  KernelFrame &frame;
+  int64_t threads = 0;
+  Value r16, g4, rows; // index (lane % 16), index (4 (lane / 16)), vector<1>
+  // LDS: K [block_n x (D + pad)] and V^T [Dv x (block_n + pad)].
+  Value kSmem, vSmem;
+  DenseMap<Value, std::pair<Block *, Value>> colCache;
+  DenseSet<Operation *> preStaged; // P V products whose V is in LDS already
+};
+
+} // namespace
+
+void MatrixCoreDistributor::prologue(Location l) {
+  loc = l;
+  threads = bm / 16 * kWave;
+  Value tid = frame.tid;
+  Value lane = arith::RemUIOp::create(b, loc, tid, idx(kWave));
+  Value wave = arith::DivUIOp::create(b, loc, tid, idx(kWave));
+  r16 = arith::RemUIOp::create(b, loc, lane, idx(16));
+  g4 = mul(arith::DivUIOp::create(b, loc, lane, idx(16)), idx(4));
+  Value row = add(mul(wave, idx(16)), r16);
+  rows = splat(VectorType::get({1}, b.getIndexType()), row);
+  auto wg = frame.func.getWorkgroupAttributions();
+  kSmem = wg[0];
+  vSmem = wg[1];
+}
+
+Type MatrixCoreDistributor::mapType(Type t) const {
+  auto v = dyn_cast<VectorType>(t);
+  if (!v)
+    return t;
+  Type e = v.getElementType();
+  if (isRow(t) || isColumn(t))
+    return VectorType::get({1}, e);
+  if (isTile(t))
+    return VectorType::get({v.getDimSize(1) / 4}, e);
+  if (isFlat(t))
+    return VectorType::get({bn / 4}, e);
+  return t;
+}
+
+/// The vector<4 n> made of n vector<4> parts, in order.
+Value MatrixCoreDistributor::concat(ArrayRef<Value> parts, VectorType t) {
+  SmallVector<Value> elems;
+  for (Value p : parts)
+    for (int64_t i = 0, n = cast<VectorType>(p.getType()).getDimSize(0);
+         i < n; ++i)
+      elems.push_back(extract(p, i));
+  return vector::FromElementsOp::create(b, loc, t, elems);
+}
+
+/// scf.if with one result of type `t`, both branches built with `b`.
+Value MatrixCoreDistributor::ifThenElse(Value cond, Type t,
+                                        function_ref<Value()> then,
+                                        function_ref<Value()> otherwise) {
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{t}, cond,
+                                /*withElseRegion=*/true);
+  for (auto [region, fill] : {std::pair{&ifOp.getThenRegion(), then},
+                              std::pair{&ifOp.getElseRegion(), otherwise}}) {
+    OpBuilder::InsertionGuard guard(b);
+    Block &blk = region->front();
+    if (!blk.empty() && isa<scf::YieldOp>(blk.back()))
+      blk.back().erase();
+    b.setInsertionPointToEnd(&blk);
+    scf::YieldOp::create(b, loc, fill());
+  }
+  return ifOp.getResult(0);
+}
+
+/// The columns 16t + 4g + i of this thread (as vector<block_n / 4>) of a
+/// key-side vector: rebuilt from its producers with the key index replaced
+/// by the column, or extracted from the whole vector.
+Value MatrixCoreDistributor::colOf(Value v) {
+  auto hit = colCache.find(v);
+  if (hit != colCache.end() && hit->second.first == b.getInsertionBlock())
+    return hit->second.second;
+  auto vt = cast<VectorType>(v.getType());
+  auto colT = VectorType::get({bn / 4}, vt.getElementType());
+  Operation *def = v.getDefiningOp();
+  Value result;
+  if (isa_and_nonnull<vector::StepOp>(def)) {
+    SmallVector<APInt> base;
+    for (int64_t t = 0; t < bn / 16; ++t)
+      for (int64_t i = 0; i < 4; ++i)
+        base.push_back(APInt(64, 16 * t + i));
+    Value cst = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(colT, base));
+    result = add(cst, splat(colT, g4));
+  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
+             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
+    auto dense = cast<DenseElementsAttr>(cst.getValue());
+    result = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(colT, dense.getSplatValue<Attribute>()));
+  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def);
+             bc && !isa<VectorType>(bc.getSource().getType())) {
+    result = splat(colT, get(bc.getSource()));
+  } else if (isElementwise(def) &&
+             llvm::all_of(def->getOperands(), [&](Value o) {
+               return !isa<VectorType>(o.getType()) || isKeyVec(o.getType());
+             })) {
+    IRMapping local;
+    for (Value o : def->getOperands())
+      local.map(o, isKeyVec(o.getType()) ? colOf(o) : get(o));
+    Operation *clone = b.clone(*def, local);
+    clone->getResult(0).setType(VectorType::get(
+        {bn / 4}, cast<VectorType>(def->getResult(0).getType())
+                      .getElementType()));
+    result = clone->getResult(0);
+  } else {
+    Value whole = get(v);
+    SmallVector<Value> elems;
+    for (int64_t t = 0; t < bn / 16; ++t)
+      for (int64_t i = 0; i < 4; ++i)
+        elems.push_back(vector::ExtractOp::create(
+            b, loc, whole, ArrayRef<OpFoldResult>{add(idx(16 * t + i), g4)}));
+    result = vector::FromElementsOp::create(b, loc, colT, elems);
+  }
+  colCache[v] = {b.getInsertionBlock(), result};
+  return result;
+}
+
+/// Element `row` of a key-side vector, rebuilt from its producers (the
+/// block-table gather becomes one load).
+Value MatrixCoreDistributor::scalarAt(Value v, Value row, IRMapping &memo) {
+  if (Value done = memo.lookupOrNull(v))
+    return done;
+  Type et = cast<VectorType>(v.getType()).getElementType();
+  Operation *def = v.getDefiningOp();
+  Value result;
+  if (isa_and_nonnull<vector::StepOp>(def)) {
+    result = row;
+  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
+             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
+    result = arith::ConstantOp::create(
+        b, loc,
+        cast<TypedAttr>(cast<DenseElementsAttr>(cst.getValue())
+                            .getSplatValue<Attribute>()));
+  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def);
+             bc && !isa<VectorType>(bc.getSource().getType())) {
+    result = cur(bc.getSource());
+  } else if (auto gather = dyn_cast_or_null<vector::GatherOp>(def);
+             gather && gather.getIndexVectorType().getRank() == 1) {
+    Value i = toIndex(scalarAt(gather.getIndices(), row, memo));
+    Value m = scalarAt(gather.getMask(), row, memo);
+    Value pass = scalarAt(gather.getPassThru(), row, memo);
+    Value base = cur(gather.getBase());
+    Value off = add(cur(gather.getOffsets()[0]), i);
+    result = ifThenElse(
+        m, et,
+        [&] { return memref::LoadOp::create(b, loc, base, ValueRange{off}); },
+        [&] { return pass; });
+  } else if (isElementwise(def) &&
+             llvm::all_of(def->getOperands(), [&](Value o) {
+               return !isa<VectorType>(o.getType()) || isKeyVec(o.getType());
+             })) {
+    IRMapping local;
+    for (Value o : def->getOperands())
+      local.map(o, isKeyVec(o.getType()) ? scalarAt(o, row, memo) : cur(o));
+    Operation *clone = b.clone(*def, local);
+    clone->getResult(0).setType(et);
+    result = clone->getResult(0);
+  } else {
+    result = vector::ExtractOp::create(b, loc, cur(v),
+                                       ArrayRef<OpFoldResult>{row});
+  }
+  memo.map(v, result);
+  return result;
+}
+
+/// Elements [col, col + w) of row `row` of a K/V-side tile (col a multiple
+/// of colMult), rebuilt from its producers: row loads, elementwise
+/// dequantization, broadcasts, bitcasts.
+FailureOr<Value> MatrixCoreDistributor::chunkOf(Value kv, Value row, Value col,
+                                                int64_t colMult, int64_t w,
+                                                IRMapping &memo) {
+  if (Value done = memo.lookupOrNull(kv))
+    return done;
+  auto t = cast<VectorType>(kv.getType());
+  auto chunkT = VectorType::get({w}, t.getElementType());
+  Operation *def = kv.getDefiningOp();
+  Value result;
+  if (auto load = dyn_cast_or_null<tile::LoadRowsOp>(def)) {
+    Value off = scalarAt(load.getOffsets(), row, memo);
+    Value m = scalarAt(load.getMask(), row, memo);
+    if (pipe.shifting)
+      m = arith::AndIOp::create(b, loc, m, pipe.inRange);
+    Value at = add(toIndex(off), col);
+    int64_t bytes = t.getElementTypeBitWidth() / 8;
+    int64_t align = pow2Divisor(
+        std::gcd(knownMultiple(load.getOffsets()) * bytes, colMult * bytes),
+        std::min<int64_t>(16, w * bytes));
+    Value base = cur(load.getBase());
+    result = ifThenElse(
+        m, chunkT,
+        [&]() -> Value {
+          return vector::LoadOp::create(b, loc, chunkT, base, ValueRange{at},
+                                        false, llvm::MaybeAlign(align));
+        },
+        [&] { return zeros(chunkT); });
+  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def)) {
+    Value src = bc.getSource();
+    if (!isa<VectorType>(src.getType())) {
+      result = splat(chunkT, cur(src));
+    } else if (isKV(src.getType()) &&
+               cast<VectorType>(src.getType()).getDimSize(1) == 1) {
+      FailureOr<Value> one = chunkOf(src, row, idx(0), 1 << 20, 1, memo);
+      if (failed(one))
+        return failure();
+      result = splat(chunkT, extract(*one, 0));
+    } else {
+      return error(def, "unexpected K/V-side broadcast"), failure();
+    }
+  } else if (auto bitcast = dyn_cast_or_null<vector::BitCastOp>(def)) {
+    auto srcT = bitcast.getSourceVectorType();
+    int64_t ratio = srcT.getDimSize(1) / t.getDimSize(1);
+    FailureOr<Value> src =
+        chunkOf(bitcast.getSource(), row, mul(col, idx(ratio)),
+                colMult * ratio, w * ratio, memo);
+    if (failed(src))
+      return failure();
+    result = vector::BitCastOp::create(b, loc, chunkT, *src);
+  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
+             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
+    result = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(chunkT, cast<DenseElementsAttr>(cst.getValue())
+                                           .getSplatValue<Attribute>()));
+  } else if (isElementwise(def)) {
+    IRMapping local;
+    for (Value o : def->getOperands()) {
+      if (isKV(o.getType())) {
+        FailureOr<Value> c = chunkOf(o, row, col, colMult, w, memo);
+        if (failed(c))
+          return failure();
+        local.map(o, *c);
+      } else if (!isa<VectorType>(o.getType())) {
+        local.map(o, cur(o));
+      } else {
+        return error(def, "unexpected operand of a K/V-side op"), failure();
+      }
+    }
+    Operation *clone = b.clone(*def, local);
+    clone->getResult(0).setType(chunkT);
+    result = clone->getResult(0);
+  } else {
+    return error(def ? def : kv.getParentRegion()->getParentOp(),
+                 "cannot distribute this K/V-side tile producer"),
+           failure();
+  }
+  memo.map(kv, result);
+  return result;
+}
+
+/// Whether every value that chunkOf needs to build the K/V-side tile `kv`
+/// has been cloned already (so that the tile can be staged early).
+bool MatrixCoreDistributor::isReady(Value kv) const {
+  Operation *def = kv.getDefiningOp();
+  if (!def)
+    return false;
+  if (auto load = dyn_cast<tile::LoadRowsOp>(def))
+    return map.contains(load.getOffsets()) && map.contains(load.getMask()) &&
+           map.contains(load.getBase());
+  if (isa<arith::ConstantOp>(def))
+    return true;
+  if (!isa<vector::BroadcastOp, vector::BitCastOp>(def) && !isElementwise(def))
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value o) {
+    return isKV(o.getType()) ? isReady(o) : map.contains(o);
+  });
+}
+
+/// Chunk k of a thread when the threads write a K/V tile of `cols` columns
+/// to LDS in 8-element chunks: (chunk id, row, column). K: consecutive
+/// threads take consecutive chunks of a row; V (transposed in LDS):
+/// consecutive threads take consecutive rows, so that their 2-byte writes
+/// fall into distinct banks. With `clamp`, ids past the end address the
+/// last chunk (the caller skips its store).
+std::tuple<Value, Value, Value>
+MatrixCoreDistributor::chunkPos(int64_t k, bool transposed, int64_t cols,
+                                bool clamp) {
+  int64_t perRow = cols / 8, total = bn * perRow;
+  Value id = add(frame.tid, idx(k * threads));
+  Value at = id;
+  if (clamp && (k + 1) * threads > total)
+    at = arith::MinUIOp::create(b, loc, id, idx(total - 1));
+  if (transposed)
+    return {id, arith::RemUIOp::create(b, loc, at, idx(bn)),
+            mul(arith::DivUIOp::create(b, loc, at, idx(bn)), idx(8))};
+  return {id, arith::DivUIOp::create(b, loc, at, idx(perRow)),
+          mul(arith::RemUIOp::create(b, loc, at, idx(perRow)), idx(8))};
+}
+
+/// The row load under `kv` when the tile is a plain row load in the
+/// compute type (copied to LDS as it is), else `kv` itself (computed chunk
+/// by chunk: dequantization).
+Value MatrixCoreDistributor::directSource(Value kv) const {
+  if (auto ext = kv.getDefiningOp<arith::ExtFOp>();
+      ext && getElementTypeOrSelf(ext.getIn().getType()) == cT &&
+      ext.getIn().getDefiningOp<tile::LoadRowsOp>())
+    return ext.getIn();
+  return kv;
+}
+
+/// Rounds an 8-element chunk to the compute type and writes it to LDS at
+/// (row, col) of K or (col .. col + 7, row) of V^T.
+void MatrixCoreDistributor::storeChunk(Value x, bool transposed, Value row,
+                                       Value col) {
+  auto xt = cast<VectorType>(x.getType());
+  if (xt.getElementType() != cT) {
+    auto f32T = VectorType::get({8}, b.getF32Type());
+    if (!xt.getElementType().isF32())
+      x = isa<FloatType>(xt.getElementType())
+              ? Value(arith::ExtFOp::create(b, loc, f32T, x))
+              : Value(arith::SIToFPOp::create(b, loc, f32T, x));
+    x = arith::TruncFOp::create(b, loc, VectorType::get({8}, cT), x);
+  }
+  if (!transposed) {
+    vector::StoreOp::create(b, loc, x, kSmem, ValueRange{row, col}, false,
+                            llvm::MaybeAlign(8));
+    return;
+  }
+  for (int64_t c = 0; c < 8; ++c)
+    memref::StoreOp::create(b, loc, extract(x, c), vSmem,
+                            ValueRange{add(col, idx(c)), row});
+}
+
+/// Writes every row of the K/V-side tile `kv` ([block_n x C]) to LDS in the
+/// compute type: K row-major ([block_n x (C + pad)]), V transposed
+/// ([C x (block_n + pad)]), one 8-element chunk per thread at a time.
+LogicalResult MatrixCoreDistributor::stage(Value kv, bool transposed) {
+  int64_t cols = cast<VectorType>(kv.getType()).getDimSize(1);
+  int64_t total = bn * (cols / 8);
+  Value src = directSource(kv);
+  for (int64_t k = 0; k * threads < total; ++k) {
+    OpBuilder::InsertionGuard guard(b);
+    auto [id, row, col] = chunkPos(k, transposed, cols, /*clamp=*/false);
+    // Values rebuilt for another iteration inside the guard stay there.
+    std::optional<IRMapping> outside;
+    if ((k + 1) * threads > total) {
+      Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            id, idx(total));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, false);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      outside = pipe.shifted;
+    }
+    IRMapping memo;
+    FailureOr<Value> chunk = chunkOf(src, row, col, 8, 8, memo);
+    if (failed(chunk))
+      return failure();
+    storeChunk(*chunk, transposed, row, col);
+    if (outside)
+      pipe.shifted = std::move(*outside);
+  }
+  return success();
+}
+
+/// The value of `v` (a scalar or key-side vector of the loop body) in the
+/// iteration pipe.shiftIv, rebuilt from its producers.
+Value MatrixCoreDistributor::shiftedValue(Value v) {
+  if (v == pipe.iv)
+    return pipe.shiftIv;
+  Operation *def = v.getDefiningOp();
+  if (!def || !pipe.body->getParentOp()->isProperAncestor(def))
+    return get(v);
+  if (Value done = pipe.shifted.lookupOrNull(v))
+    return done;
+  IRMapping local;
+  for (Value o : def->getOperands())
+    local.map(o, shiftedValue(o));
+  Operation *clone = b.clone(*def, local);
+  for (OpResult r : clone->getResults())
+    r.setType(mapType(r.getType()));
+  for (auto [o, n] : llvm::zip(def->getResults(), clone->getResults()))
+    pipe.shifted.map(o, n);
+  return pipe.shifted.lookup(v);
+}
+
+/// Whether `v` depends, inside `body`, only on the induction variable and
+/// values from outside the loop, through ops that can be recomputed.
+static bool onlyOnIv(Value v, Block *body, Value iv, DenseSet<Value> &seen) {
+  if (v == iv || !seen.insert(v).second)
+    return true;
+  Operation *loop = body->getParentOp();
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    return !loop->isAncestor(arg.getOwner()->getParentOp());
+  Operation *def = v.getDefiningOp();
+  if (!loop->isProperAncestor(def))
+    return true;
+  if (def->getNumRegions() != 0 ||
+      (!isMemoryEffectFree(def) && !isa<vector::GatherOp, memref::LoadOp>(def)))
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value o) {
+    return onlyOnIv(o, body, iv, seen);
+  });
+}
+
+/// Whether the K/V-side tile `kv` can be built for another iteration: its
+/// producers are row loads, elementwise ops, broadcasts and bitcasts whose
+/// other operands (row offsets, masks, scales) depend on the induction
+/// variable only.
+static bool prefetchable(Value kv, Block *body, Value iv, int64_t bn) {
+  Operation *def = kv.getDefiningOp();
+  if (!def)
+    return false;
+  DenseSet<Value> seen;
+  if (auto load = dyn_cast<tile::LoadRowsOp>(def))
+    return onlyOnIv(load.getOffsets(), body, iv, seen) &&
+           onlyOnIv(load.getMask(), body, iv, seen) &&
+           onlyOnIv(load.getBase(), body, iv, seen);
+  if (isa<arith::ConstantOp>(def))
+    return true;
+  if (!isa<vector::BroadcastOp, vector::BitCastOp>(def) && !isElementwise(def))
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value o) {
+    auto vt = dyn_cast<VectorType>(o.getType());
+    if (vt && vt.getRank() == 2 && vt.getDimSize(0) == bn)
+      return prefetchable(o, body, iv, bn);
+    return !vt && onlyOnIv(o, body, iv, seen);
+  });
+}
+
+/// Issues the cache loads (only) of a chunk of the K/V-side tile `kv`: the
+/// row loads under it are built into `memo`, the rest of the chunk is
+/// built from them later by chunkOf.
+LogicalResult MatrixCoreDistributor::prefetchLoads(Value kv, Value row,
+                                                   Value col, int64_t colMult,
+                                                   int64_t w,
+                                                   IRMapping &memo) {
+  Operation *def = kv.getDefiningOp();
+  if (isa_and_nonnull<tile::LoadRowsOp>(def))
+    return success(succeeded(chunkOf(kv, row, col, colMult, w, memo)));
+  if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def)) {
+    if (isKV(bc.getSource().getType()))
+      return prefetchLoads(bc.getSource(), row, idx(0), 1 << 20, 1, memo);
+    return success();
+  }
+  if (auto bitcast = dyn_cast_or_null<vector::BitCastOp>(def)) {
+    int64_t ratio = bitcast.getSourceVectorType().getDimSize(1) /
+                    cast<VectorType>(kv.getType()).getDimSize(1);
+    return prefetchLoads(bitcast.getSource(), row, mul(col, idx(ratio)),
+                         colMult * ratio, w * ratio, memo);
+  }
+  if (def)
+    for (Value o : def->getOperands())
+      if (isKV(o.getType()) &&
+          failed(prefetchLoads(o, row, col, colMult, w, memo)))
+        return failure();
+  return success();
+}
+
+/// Writes the chunks prefetched at the start of the loop body to LDS (at
+/// its end, after a barrier): dequantization happens here, once the loads
+/// have landed.
+LogicalResult MatrixCoreDistributor::finishPrefetch() {
+  gpu::BarrierOp::create(b, loc);
+  pipe.shifting = true;
+  for (Chunk &c : pipe.chunks) {
+    OpBuilder::InsertionGuard guard(b);
+    int64_t cols = cast<VectorType>(c.kv.getType()).getDimSize(1);
+    std::optional<IRMapping> outside;
+    if (c.id) {
+      Value inRange = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ult, c.id, idx(bn * (cols / 8)));
+      auto ifOp = scf::IfOp::create(b, loc, inRange, false);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      outside = pipe.shifted;
+    }
+    FailureOr<Value> x =
+        chunkOf(directSource(c.kv), c.row, c.col, 8, 8, c.memo);
+    if (failed(x))
+      return failure();
+    storeChunk(*x, c.transposed, c.row, c.col);
+    if (outside)
+      pipe.shifted = std::move(*outside);
+  }
+  pipe.shifting = false;
+  pipe.chunks.clear();
+  return success();
+}
+
+/// The KV loop, software-pipelined when both of its tiles can be built for
+/// the next iteration: a prologue writes tile 0 to LDS; iteration i starts
+/// with a barrier (tile i is in LDS) and the cache loads of tile i + 1
+/// (into registers, masked past the end), runs the products of tile i, and
+/// ends with a barrier and the LDS writes of tile i + 1.
+std::optional<LogicalResult>
+MatrixCoreDistributor::pipelineLoop(scf::ForOp forOp) {
+  if (pipe.body)
+    return std::nullopt;
+  MLIRContext *ctx = b.getContext();
+  vector::ContractionOp qk, pv;
+  for (Operation &o : *forOp.getBody())
+    if (auto c = dyn_cast<vector::ContractionOp>(o))
+      (c.getIndexingMapsArray()[1].getResult(0) == getAffineDimExpr(1, ctx)
+           ? qk
+           : pv) = c;
+  Block *body = forOp.getBody();
+  Value iv = forOp.getInductionVar();
+  if (!qk || !pv || !prefetchable(qk.getRhs(), body, iv, bn) ||
+      !prefetchable(pv.getRhs(), body, iv, bn))
+    return std::nullopt;
+  pipe.body = body;
+  pipe.iv = iv;
+  pipe.qk = qk;
+  pipe.pv = pv;
+  Value lb = get(forOp.getLowerBound()), ub = get(forOp.getUpperBound());
+  Value step = get(forOp.getStep());
+  auto tiles = {std::pair{qk.getRhs(), false}, std::pair{pv.getRhs(), true}};
+
+  // Prologue: tile 0, straight to LDS (the first barrier of the body
+  // publishes it).
+  gpu::BarrierOp::create(b, loc);
+  pipe.shifting = true;
+  pipe.shiftIv = lb;
+  pipe.inRange =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, lb, ub);
+  for (auto [kv, transposed] : tiles)
+    if (failed(stage(kv, transposed)))
+      return failure();
+  pipe.shifting = false;
+  pipe.shifted = IRMapping();
+
+  LogicalResult result = cloneFor(forOp, [&]() -> LogicalResult {
+    gpu::BarrierOp::create(b, loc);
+    Value next = add(get(iv), step);
+    pipe.shifting = true;
+    pipe.shiftIv = next;
+    pipe.inRange =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, next, ub);
+    for (auto [kv, transposed] : tiles) {
+      int64_t cols = cast<VectorType>(kv.getType()).getDimSize(1);
+      int64_t total = bn * (cols / 8);
+      Value src = directSource(kv);
+      for (int64_t k = 0; k * threads < total; ++k) {
+        auto [id, row, col] = chunkPos(k, transposed, cols, /*clamp=*/true);
+        Chunk &c = pipe.chunks.emplace_back();
+        c.kv = kv;
+        c.id = (k + 1) * threads > total ? id : Value();
+        c.row = row;
+        c.col = col;
+        c.transposed = transposed;
+        if (failed(prefetchLoads(src, row, col, 8, 8, c.memo)))
+          return failure();
+      }
+    }
+    pipe.shifting = false;
+    return success();
+  });
+  pipe = Pipeline();
+  return result;
+}
+
+/// D = A B + C on one 16x16x16 block: A and B vector<4> of the compute
+/// type, C and D vector<4xf32>.
+Value MatrixCoreDistributor::mfma(Value a, Value bOperand, Value c) {
+  Value zero = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0);
+  SmallVector<Value> args = {a, bOperand, c, zero, zero, zero};
+  if (cT.isBF16()) {
+    // The bf16 instruction takes its operands as vector<4xi16>.
+    auto i16x4 = VectorType::get({4}, b.getI16Type());
+    args[0] = vector::BitCastOp::create(b, loc, i16x4, a);
+    args[1] = vector::BitCastOp::create(b, loc, i16x4, bOperand);
+    return ROCDL::mfma_f32_16x16x16bf16_1k::create(b, loc, c.getType(), args);
+  }
+  return ROCDL::mfma_f32_16x16x16f16::create(b, loc, c.getType(), args);
+}
+
+/// The two tile products on mfma 16x16x16, transposed:
+/// S^T = K Q^T (A: K from LDS, B: Q) and O^T += V^T P^T (A: V^T from LDS,
+/// B: P). Block m of the result (16 keys of S, 16 columns of O) is
+/// elements 4m .. 4m + 3 of the thread's accumulator.
+LogicalResult MatrixCoreDistributor::contract(vector::ContractionOp op) {
+  auto rhsT = cast<VectorType>(op.getRhsType());
+  auto lhsT = cast<VectorType>(op.getLhsType());
+  if (!isTile(lhsT) || !isKV(rhsT))
+    return error(op, "unexpected contraction");
+  MLIRContext *ctx = b.getContext();
+  bool qk = op.getIndexingMapsArray()[1].getResult(0) ==
+            getAffineDimExpr(1, ctx);
+
+  bool pipelined = pipe.body && (op == pipe.qk || op == pipe.pv);
+  if (!pipelined && !preStaged.contains(op)) {
+    gpu::BarrierOp::create(b, loc);
+    if (failed(stage(op.getRhs(), /*transposed=*/!qk)))
+      return failure();
+    // Stage the V tile of the next P V as well when it can be built here:
+    // its loads then overlap those of K, and P V needs no barrier.
+    if (qk)
+      for (Operation *o = op->getNextNode(); o; o = o->getNextNode()) {
+        auto pv = dyn_cast<vector::ContractionOp>(o);
+        if (!pv)
+          continue;
+        if (pv.getIndexingMapsArray()[1].getResult(0) !=
+                getAffineDimExpr(1, ctx) &&
+            isReady(pv.getRhs())) {
+          if (failed(stage(pv.getRhs(), /*transposed=*/true)))
+            return failure();
+          preStaged.insert(pv);
+        }
+        break;
+      }
+    gpu::BarrierOp::create(b, loc);
+  }
+
+  // B operand: the thread's 16-bit values of the query-side tile.
+  Value lhs = op.getLhs();
+  int64_t kDim = lhsT.getDimSize(1);
+  Value bv;
+  auto ext = lhs.getDefiningOp<arith::ExtFOp>();
+  if (ext && getElementTypeOrSelf(ext.getIn().getType()) == cT)
+    bv = get(ext.getIn());
+  else
+    bv = arith::TruncFOp::create(b, loc, VectorType::get({kDim / 4}, cT),
+                                 get(lhs));
+
+  Value acc = get(op.getAcc());
+  int64_t blocks = (qk ? rhsT.getDimSize(0) : rhsT.getDimSize(1)) / 16;
+  int64_t slabs = kDim / 16;
+  Value smem = qk ? kSmem : vSmem;
+  auto opT = VectorType::get({4}, cT);
+  SmallVector<Value> c;
+  for (int64_t m = 0; m < blocks; ++m)
+    c.push_back(shuffle(acc, quad(m)));
+  // Slabs outside, blocks inside: consecutive mfma are independent.
+  for (int64_t s = 0; s < slabs; ++s) {
+    Value bs = shuffle(bv, quad(s));
+    Value col = add(idx(16 * s), g4);
+    for (int64_t m = 0; m < blocks; ++m) {
+      Value a = vector::LoadOp::create(b, loc, opT, smem,
+                                       ValueRange{add(idx(16 * m), r16), col},
+                                       false, llvm::MaybeAlign(8));
+      c[m] = mfma(a, bs, c[m]);
+    }
+  }
+  map.map(op.getResult(), concat(c, cast<VectorType>(acc.getType())));
+  return success();
+}
+
+/// Row reduction of a [block_m x C] tile: in-thread over the thread's
+/// columns, then across the four lanes of the row (xor 16, 32).
+LogicalResult MatrixCoreDistributor::reduce(vector::MultiDimReductionOp op) {
+  auto srcT = op.getSourceVectorType();
+  if (!isTile(srcT) || op.getReductionDims() != ArrayRef<int64_t>{1})
+    return error(op, "unexpected reduction");
+  Value part =
+      vector::ReductionOp::create(b, loc, op.getKind(), get(op.getSource()));
+  for (int32_t x : {16, 32}) {
+    Value other = gpu::ShuffleOp::create(b, loc, part, x, kWave,
+                                         gpu::ShuffleMode::XOR)
+                      .getShuffleResult();
+    part = vector::makeArithReduction(b, loc, op.getKind(), part, other);
+  }
+  Value acc = get(op.getAcc());
+  part = vector::makeArithReduction(b, loc, op.getKind(), part,
+                                    extract(acc, 0));
+  map.map(op.getResult(), splat(acc.getType(), part));
+  return success();
+}
+
+/// A query-side row load: each thread loads the 4-element runs of its row.
+LogicalResult MatrixCoreDistributor::loadTile(tile::LoadRowsOp op) {
+  auto t = op.getType();
+  int64_t cols = t.getDimSize(1);
+  if (cols != 1 && cols % 16)
+    return error(op, "query-side tile width must be 1 or a multiple of 16");
+  Value base = get(op.getBase());
+  Value off = toIndex(extract(get(op.getOffsets()), 0));
+  Type et = t.getElementType();
+  int64_t bytes = t.getElementTypeBitWidth() / 8;
+  int64_t run = cols == 1 ? 1 : 4, runs = cols == 1 ? 1 : cols / 16;
+  int64_t align =
+      pow2Divisor(knownMultiple(op.getOffsets()) * bytes, run * bytes);
+  auto runT = VectorType::get({run}, et);
+  auto vt = cast<VectorType>(mapType(t));
+  Value v = ifThenElse(
+      extract(get(op.getMask()), 0), vt,
+      [&]() -> Value {
+        SmallVector<Value> parts;
+        for (int64_t s = 0; s < runs; ++s) {
+          Value at = cols == 1 ? off : add(off, add(idx(16 * s), g4));
+          parts.push_back(vector::LoadOp::create(
+              b, loc, runT, base, ValueRange{at}, false,
+              llvm::MaybeAlign(align)));
+        }
+        return parts.size() == 1 ? parts[0] : concat(parts, vt);
+      },
+      [&] { return zeros(vt); });
+  map.map(op.getResult(), v);
+  return success();
+}
+
+/// A query-side row store: the 4-element runs of the thread's row; a
+/// [block_m x 1] tile (the LSE) is stored by the first lane of each row.
+LogicalResult MatrixCoreDistributor::storeTile(tile::StoreRowsOp op) {
+  auto t = cast<VectorType>(op.getValue().getType());
+  int64_t cols = t.getDimSize(1);
+  if (cols != 1 && cols % 16)
+    return error(op, "query-side tile width must be 1 or a multiple of 16");
+  Value base = get(op.getBase()), val = get(op.getValue());
+  Value off = toIndex(extract(get(op.getOffsets()), 0));
+  Value m = extract(get(op.getMask()), 0);
+  int64_t bytes = t.getElementTypeBitWidth() / 8;
+  int64_t align =
+      pow2Divisor(knownMultiple(op.getOffsets()) * bytes, 4 * bytes);
+  if (cols == 1)
+    m = arith::AndIOp::create(
+        b, loc, m,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, g4, idx(0)));
+  auto ifOp = scf::IfOp::create(b, loc, m, false);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  if (cols == 1) {
+    vector::StoreOp::create(b, loc, val, base, ValueRange{off});
+    return success();
+  }
+  for (int64_t s = 0; s < cols / 16; ++s)
+    vector::StoreOp::create(b, loc, shuffle(val, quad(s)), base,
+                            ValueRange{add(off, add(idx(16 * s), g4))}, false,
+                            llvm::MaybeAlign(align));
+  return success();
+}
+
+LogicalResult MatrixCoreDistributor::broadcast(vector::BroadcastOp op) {
+  Type srcT = op.getSource().getType(), dstT = op.getType();
+  Type nt = mapType(dstT);
+  if (!isa<VectorType>(srcT)) {
+    map.map(op.getResult(), splat(nt, get(op.getSource())));
+    return success();
+  }
+  if (isColumn(srcT)) { // [bm x 1] -> [bm x C]
+    Value src = get(op.getSource());
+    map.map(op.getResult(),
+            isColumn(dstT) ? src : splat(nt, extract(src, 0)));
+    return success();
+  }
+  if (isKeyVec(srcT) && isTile(dstT) &&
+      cast<VectorType>(dstT).getDimSize(1) == bn) {
+    map.map(op.getResult(), colOf(op.getSource()));
+    return success();
+  }
+  return error(op, "unexpected broadcast into a query-side tile");
+}
+
+/// A gather of one element per query row.
+LogicalResult MatrixCoreDistributor::gatherRow(vector::GatherOp op) {
+  Value at = add(get(op.getOffsets()[0]),
+                 toIndex(extract(get(op.getIndices()), 0)));
+  Value base = get(op.getBase());
+  Value pass = extract(get(op.getPassThru()), 0);
+  Value x = ifThenElse(
+      extract(get(op.getMask()), 0), pass.getType(),
+      [&]() -> Value {
+        return memref::LoadOp::create(b, loc, base, ValueRange{at});
+      },
+      [&] { return pass; });
+  map.map(op.getResult(), splat(mapType(op.getType()), x));
+  return success();
+}
+
+std::optional<LogicalResult>
+MatrixCoreDistributor::cloneSpecial(Operation &op) {
+  // K/V-side tiles are built where a product needs them.
+  if (op.getNumResults() == 1 && isKV(op.getResult(0).getType()))
+    return success();
+  if (auto c = dyn_cast<vector::ContractionOp>(op))
+    return contract(c);
+  if (auto forOp = dyn_cast<scf::ForOp>(op))
+    return pipelineLoop(forOp);
+  if (auto yield = dyn_cast<scf::YieldOp>(op);
+      yield && pipe.body && yield->getBlock() == pipe.body) {
+    if (failed(finishPrefetch()))
+      return failure();
+    return std::nullopt; // the yield itself is cloned as usual
+  }
+  if (auto red = dyn_cast<vector::MultiDimReductionOp>(op))
+    return reduce(red);
+  if (auto load = dyn_cast<tile::LoadRowsOp>(op))
+    return loadTile(load);
+  if (auto store = dyn_cast<tile::StoreRowsOp>(op))
+    return storeTile(store);
+  if (auto step = dyn_cast<vector::StepOp>(op)) {
+    if (isRow(step.getType())) {
+      map.map(step.getResult(), rows);
+      return success();
+    }
+    return std::nullopt; // [block_n]: cloned, computed by every thread
+  }
+  if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
+    Type t = cst.getType();
+    if (mapType(t) == t)
+      return std::nullopt;
+    auto dense = cast<DenseElementsAttr>(cst.getValue());
+    if (!dense.isSplat())
+      return error(&op, "non-splat constant tile");
+    map.map(cst.getResult(),
+            arith::ConstantOp::create(
+                b, loc,
+                DenseElementsAttr::get(cast<ShapedType>(mapType(t)),
+                                       dense.getSplatValue<Attribute>())));
+    return success();
+  }
+  if (auto bc = dyn_cast<vector::BroadcastOp>(op)) {
+    if (mapType(bc.getType()) == bc.getType())
+      return std::nullopt;
+    return broadcast(bc);
+  }
+  if (auto sc = dyn_cast<vector::ShapeCastOp>(op)) {
+    Type s = sc.getSource().getType(), d = sc.getType();
+    if (((isRow(s) || isColumn(s)) && (isRow(d) || isColumn(d))) ||
+        (isTile(s) && isFlat(d)) || (isFlat(s) && isTile(d))) {
+      map.map(sc.getResult(), get(sc.getSource()));
+      return success();
+    }
+    return error(&op, "unexpected shape_cast");
+  }
+  if (auto gather = dyn_cast<vector::GatherOp>(op)) {
+    if (!isRow(gather.getType()))
+      return std::nullopt; // key-side or flat: elementwise in its indices
+    return gatherRow(gather);
+  }
+  return std::nullopt;
+}
+
+/// The compute type of an attention kernel (the 16-bit type of Q), or null
+/// when the matrix-core mapping does not apply.
+static FloatType computeType(func::FuncOp fn, int64_t bm, int64_t bn) {
+  MLIRContext *ctx = fn.getContext();
+  FloatType cT;
+  bool ok = bm % 16 == 0 && bn % 16 == 0 && bm != bn;
+  fn.walk([&](Operation *op) {
+    for (Type t : op->getResultTypes()) {
+      auto v = dyn_cast<VectorType>(t);
+      if (v && v.getRank() == 2 && v.getDimSize(0) == bm &&
+          v.getDimSize(1) != 1 && v.getDimSize(1) % 16)
+        ok = false;
+    }
+    auto c = dyn_cast<vector::ContractionOp>(op);
+    if (!c)
+      return;
+    auto lhs = cast<VectorType>(c.getLhsType());
+    auto rhs = cast<VectorType>(c.getRhsType());
+    if (lhs.getDimSize(1) % 16 || rhs.getDimSize(1) % 16 ||
+        !cast<VectorType>(c.getAccType()).getElementType().isF32())
+      ok = false;
+    bool qk = c.getIndexingMapsArray()[1].getResult(0) ==
+              getAffineDimExpr(1, ctx);
+    if (!qk)
+      return;
+    auto ext = c.getLhs().getDefiningOp<arith::ExtFOp>();
+    auto et = ext ? dyn_cast<FloatType>(
+                        cast<VectorType>(ext.getIn().getType())
+                            .getElementType())
+                  : FloatType();
+    if (et && (et.isBF16() || et.isF16()))
+      cT = et;
+    else
+      ok = false;
+  });
+  return ok ? cT : FloatType();
+}
+
+FailureOr<int64_t>
+mlir::attn::amd::buildMatrixCoreKernel(func::FuncOp fn,
+                                       gpu::GPUModuleOp gpuModule) {
+  auto tileAttr = fn->getAttrOfType<DenseI64ArrayAttr>("attn.tile");
+  auto kind = fn->getAttrOfType<StringAttr>("attn.kernel");
+  if (!tileAttr || !kind || kind.getValue() != "attention")
+    return int64_t(0);
+  int64_t bm = tileAttr[0], bn = tileAttr[1];
+  FloatType cT = computeType(fn, bm, bn);
+  if (!cT)
+    return int64_t(0);
+  MLIRContext *ctx = fn.getContext();
+  int64_t dk = 0, dv = 0;
+  fn.walk([&](vector::ContractionOp c) {
+    auto rhs = cast<VectorType>(c.getRhsType());
+    bool qk = c.getIndexingMapsArray()[1].getResult(0) ==
+              getAffineDimExpr(1, ctx);
+    (qk ? dk : dv) = rhs.getDimSize(1);
+  });
+  OpBuilder b(gpuModule.getBodyRegion());
+  auto ws = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  SmallVector<Type> workgroup = {
+      MemRefType::get({bn, dk + kPad}, cT, nullptr, ws),
+      MemRefType::get({dv, bn + kPad}, cT, nullptr, ws)};
+  int64_t threads = bm / 16 * kWave;
+  IRMapping map;
+  KernelFrame frame =
+      createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
+  MatrixCoreDistributor d(b, bm, bn, cT, frame);
+  d.map = std::move(map);
+  d.prologue(fn.getLoc());
+  if (failed(d.cloneBlock(fn.getBody().front())))
+    return failure();
+  return threads;
+}
