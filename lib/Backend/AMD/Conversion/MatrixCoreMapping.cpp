@@ -41,6 +41,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Backend/AMD/MatrixCoreMapping.h"
+#include "attn/Backend/GPU/FragmentCloner.h"
 #include "attn/Dialect/AttnTile/IR/AttnTile.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -61,124 +62,34 @@ namespace {
 constexpr int64_t kWave = 64;
 constexpr int64_t kPad = 4; // elements of padding per LDS row
 
-/// The known divisor of an integer value (or of every element of an integer
-/// vector): used to prove the alignment of row offsets.
-int64_t knownMultiple(Value v, int depth = 0) {
-  constexpr int64_t kCap = 1 << 20;
-  Operation *def = v.getDefiningOp();
-  if (!def || depth > 12)
-    return 1;
-  if (auto cst = dyn_cast<arith::ConstantOp>(def)) {
-    APInt value;
-    if (auto i = dyn_cast<IntegerAttr>(cst.getValue()))
-      value = i.getValue();
-    else if (auto d = dyn_cast<DenseIntElementsAttr>(cst.getValue());
-             d && d.isSplat())
-      value = d.getSplatValue<APInt>();
-    else
-      return 1;
-    int64_t x = std::abs(value.getSExtValue());
-    return x == 0 ? kCap : std::min(x, kCap);
-  }
-  if (isa<arith::MulIOp>(def))
-    return std::min(kCap, knownMultiple(def->getOperand(0), depth + 1) *
-                              knownMultiple(def->getOperand(1), depth + 1));
-  if (isa<arith::AddIOp, arith::SubIOp>(def))
-    return std::gcd(knownMultiple(def->getOperand(0), depth + 1),
-                    knownMultiple(def->getOperand(1), depth + 1));
-  if (isa<arith::ExtSIOp, arith::ExtUIOp, arith::IndexCastOp,
-          vector::BroadcastOp>(def))
-    return knownMultiple(def->getOperand(0), depth + 1);
-  return 1;
-}
-
-/// Largest power of two dividing `x`, at most `cap`.
-int64_t pow2Divisor(int64_t x, int64_t cap) {
-  int64_t a = 1;
-  while (a < cap && x % (a * 2) == 0)
-    a *= 2;
-  return a;
-}
-
-bool isElementwise(Operation *def) {
-  return def && def->getNumRegions() == 0 && def->getNumResults() == 1 &&
-         OpTrait::hasElementwiseMappableTraits(def);
-}
-
 /// Indices [4 * i, 4 * i + 4): the mfma operand of block i of a thread's
 /// vector.
 SmallVector<int64_t> quad(int64_t i) {
   return {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3};
 }
 
-class MatrixCoreDistributor : public TileCloner {
+class MatrixCoreDistributor : public FragmentCloner {
 public:
   MatrixCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, FloatType cT,
                         KernelFrame &frame)
-      : TileCloner(b, "matrix-core mapping"), bm(bm), bn(bn), cT(cT),
-        frame(frame) {}
+      : FragmentCloner(b, "matrix-core mapping", bm, bn, frame), cT(cT) {
+    for (int64_t t = 0; t < bn / 16; ++t)
+      for (int64_t i = 0; i < 4; ++i)
+        colPattern.push_back(16 * t + i);
+  }
 
   void prologue(Location l);
 
 private:
   Type mapType(Type t) const override;
-  std::optional<LogicalResult> cloneSpecial(Operation &op) override;
+  std::optional<LogicalResult> cloneTarget(Operation &op) override;
+  // Columns of the thread in an mfma 16x16 C tile: 16t + i + 4 (lane / 16).
+  ArrayRef<int64_t> columnPattern() const override { return colPattern; }
+  Value columnBase() const override { return g4; }
 
-  // Shapes.
-  bool isRow(Type t) const {
-    auto v = dyn_cast<VectorType>(t);
-    return v && v.getRank() == 1 && v.getDimSize(0) == bm;
-  }
-  bool isTile(Type t) const {
-    auto v = dyn_cast<VectorType>(t);
-    return v && v.getRank() == 2 && v.getDimSize(0) == bm;
-  }
-  bool isColumn(Type t) const { // [block_m x 1]
-    return isTile(t) && cast<VectorType>(t).getDimSize(1) == 1;
-  }
-  bool isFlat(Type t) const {
-    auto v = dyn_cast<VectorType>(t);
-    return v && v.getRank() == 1 && v.getDimSize(0) == bm * bn;
-  }
-  bool isKV(Type t) const {
-    auto v = dyn_cast<VectorType>(t);
-    return v && v.getRank() == 2 && v.getDimSize(0) == bn;
-  }
-  bool isKeyVec(Type t) const {
-    auto v = dyn_cast<VectorType>(t);
-    return v && v.getRank() == 1 && v.getDimSize(0) == bn;
-  }
-
-  // Small builders.
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value toIndex(Value v) {
-    return v.getType().isIndex()
-               ? v
-               : arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-  }
-  Value splat(Type vt, Value s) {
-    return vector::BroadcastOp::create(b, loc, vt, s);
-  }
-  Value zeros(Type t) {
-    return arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
-  }
-  Value extract(Value v, int64_t i) {
-    return vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{i});
-  }
-  Value shuffle(Value v, ArrayRef<int64_t> mask) {
-    return vector::ShuffleOp::create(b, loc, v, v, mask);
-  }
   Value concat(ArrayRef<Value> parts, VectorType t);
-  Value ifThenElse(Value cond, Type t, function_ref<Value()> then,
-                   function_ref<Value()> otherwise);
 
   // Distribution helpers.
-  Value colOf(Value keyVec);
-  Value scalarAt(Value keyVec, Value row, IRMapping &memo);
-  FailureOr<Value> chunkOf(Value kv, Value row, Value col, int64_t colMult,
-                           int64_t w, IRMapping &memo);
   bool isReady(Value kv) const;
   std::tuple<Value, Value, Value> chunkPos(int64_t k, bool transposed,
                                            int64_t cols, bool clamp);
@@ -190,43 +101,35 @@ private:
   // Software pipelining of the KV loop: the cache loads of tile i + 1 are
   // issued into registers at the start of iteration i and written to LDS
   // at its end, after the products of tile i have read it.
-  std::optional<LogicalResult> pipelineLoop(scf::ForOp forOp);
+  std::optional<LogicalResult> pipelineLoop(scf::ForOp forOp) override;
   LogicalResult prefetchLoads(Value kv, Value row, Value col, int64_t colMult,
                               int64_t w, IRMapping &memo);
   LogicalResult finishPrefetch();
-  Value cur(Value v) { return pipe.shifting ? shiftedValue(v) : get(v); }
-  Value shiftedValue(Value v);
   struct Chunk {
     Value kv, id, row, col;
     bool transposed;
     IRMapping memo;
   };
+  // (The rebuilt values of iteration i + 1 are FragmentCloner::shift; its
+  // inRange, shiftIv < upper bound, masks the prefetched loads.)
   struct Pipeline {
-    Block *body = nullptr; // the original loop body
-    Value iv;              // its induction variable
-    Value shiftIv;         // the iteration `shifted` values are built for
-    Value inRange;         // shiftIv < upper bound (loads are masked by it)
-    IRMapping shifted;
-    bool shifting = false;
     Operation *qk = nullptr, *pv = nullptr;
     SmallVector<Chunk> chunks; // prefetched, to be written at the body end
   } pipe;
 
-  LogicalResult contract(vector::ContractionOp op);
-  LogicalResult reduce(vector::MultiDimReductionOp op);
-  LogicalResult loadTile(tile::LoadRowsOp op);
-  LogicalResult storeTile(tile::StoreRowsOp op);
-  LogicalResult broadcast(vector::BroadcastOp op);
-  LogicalResult gatherRow(vector::GatherOp op);
+  LogicalResult contract(vector::ContractionOp op) override;
+  LogicalResult reduce(vector::MultiDimReductionOp op) override;
+  LogicalResult loadTile(tile::LoadRowsOp op) override;
+  LogicalResult storeTile(tile::StoreRowsOp op) override;
+  LogicalResult broadcast(vector::BroadcastOp op) override;
+  LogicalResult gatherRow(vector::GatherOp op) override;
 
-  int64_t bm, bn;
   FloatType cT;
-  KernelFrame &frame;
+  SmallVector<int64_t> colPattern;
   int64_t threads = 0;
-  Value r16, g4, rows; // index (lane % 16), index (4 (lane / 16)), vector<1>
+  Value r16, g4; // index (lane % 16), index (4 (lane / 16)); rows: vector<1>
   // LDS: K [block_n x (D + pad)] and V^T [Dv x (block_n + pad)].
   Value kSmem, vSmem;
-  DenseMap<Value, std::pair<Block *, Value>> colCache;
   DenseSet<Operation *> preStaged; // P V products whose V is in LDS already
 };
 
@@ -269,209 +172,6 @@ Value MatrixCoreDistributor::concat(ArrayRef<Value> parts, VectorType t) {
          i < n; ++i)
       elems.push_back(extract(p, i));
   return vector::FromElementsOp::create(b, loc, t, elems);
-}
-
-/// scf.if with one result of type `t`, both branches built with `b`.
-Value MatrixCoreDistributor::ifThenElse(Value cond, Type t,
-                                        function_ref<Value()> then,
-                                        function_ref<Value()> otherwise) {
-  auto ifOp = scf::IfOp::create(b, loc, TypeRange{t}, cond,
-                                /*withElseRegion=*/true);
-  for (auto [region, fill] : {std::pair{&ifOp.getThenRegion(), then},
-                              std::pair{&ifOp.getElseRegion(), otherwise}}) {
-    OpBuilder::InsertionGuard guard(b);
-    Block &blk = region->front();
-    if (!blk.empty() && isa<scf::YieldOp>(blk.back()))
-      blk.back().erase();
-    b.setInsertionPointToEnd(&blk);
-    scf::YieldOp::create(b, loc, fill());
-  }
-  return ifOp.getResult(0);
-}
-
-/// The columns 16t + 4g + i of this thread (as vector<block_n / 4>) of a
-/// key-side vector: rebuilt from its producers with the key index replaced
-/// by the column, or extracted from the whole vector.
-Value MatrixCoreDistributor::colOf(Value v) {
-  auto hit = colCache.find(v);
-  if (hit != colCache.end() && hit->second.first == b.getInsertionBlock())
-    return hit->second.second;
-  auto vt = cast<VectorType>(v.getType());
-  auto colT = VectorType::get({bn / 4}, vt.getElementType());
-  Operation *def = v.getDefiningOp();
-  Value result;
-  if (isa_and_nonnull<vector::StepOp>(def)) {
-    SmallVector<APInt> base;
-    for (int64_t t = 0; t < bn / 16; ++t)
-      for (int64_t i = 0; i < 4; ++i)
-        base.push_back(APInt(64, 16 * t + i));
-    Value cst = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(colT, base));
-    result = add(cst, splat(colT, g4));
-  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
-             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
-    auto dense = cast<DenseElementsAttr>(cst.getValue());
-    result = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(colT, dense.getSplatValue<Attribute>()));
-  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def);
-             bc && !isa<VectorType>(bc.getSource().getType())) {
-    result = splat(colT, get(bc.getSource()));
-  } else if (isElementwise(def) &&
-             llvm::all_of(def->getOperands(), [&](Value o) {
-               return !isa<VectorType>(o.getType()) || isKeyVec(o.getType());
-             })) {
-    IRMapping local;
-    for (Value o : def->getOperands())
-      local.map(o, isKeyVec(o.getType()) ? colOf(o) : get(o));
-    Operation *clone = b.clone(*def, local);
-    clone->getResult(0).setType(VectorType::get(
-        {bn / 4}, cast<VectorType>(def->getResult(0).getType())
-                      .getElementType()));
-    result = clone->getResult(0);
-  } else {
-    Value whole = get(v);
-    SmallVector<Value> elems;
-    for (int64_t t = 0; t < bn / 16; ++t)
-      for (int64_t i = 0; i < 4; ++i)
-        elems.push_back(vector::ExtractOp::create(
-            b, loc, whole, ArrayRef<OpFoldResult>{add(idx(16 * t + i), g4)}));
-    result = vector::FromElementsOp::create(b, loc, colT, elems);
-  }
-  colCache[v] = {b.getInsertionBlock(), result};
-  return result;
-}
-
-/// Element `row` of a key-side vector, rebuilt from its producers (the
-/// block-table gather becomes one load).
-Value MatrixCoreDistributor::scalarAt(Value v, Value row, IRMapping &memo) {
-  if (Value done = memo.lookupOrNull(v))
-    return done;
-  Type et = cast<VectorType>(v.getType()).getElementType();
-  Operation *def = v.getDefiningOp();
-  Value result;
-  if (isa_and_nonnull<vector::StepOp>(def)) {
-    result = row;
-  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
-             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
-    result = arith::ConstantOp::create(
-        b, loc,
-        cast<TypedAttr>(cast<DenseElementsAttr>(cst.getValue())
-                            .getSplatValue<Attribute>()));
-  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def);
-             bc && !isa<VectorType>(bc.getSource().getType())) {
-    result = cur(bc.getSource());
-  } else if (auto gather = dyn_cast_or_null<vector::GatherOp>(def);
-             gather && gather.getIndexVectorType().getRank() == 1) {
-    Value i = toIndex(scalarAt(gather.getIndices(), row, memo));
-    Value m = scalarAt(gather.getMask(), row, memo);
-    Value pass = scalarAt(gather.getPassThru(), row, memo);
-    Value base = cur(gather.getBase());
-    Value off = add(cur(gather.getOffsets()[0]), i);
-    result = ifThenElse(
-        m, et,
-        [&] { return memref::LoadOp::create(b, loc, base, ValueRange{off}); },
-        [&] { return pass; });
-  } else if (isElementwise(def) &&
-             llvm::all_of(def->getOperands(), [&](Value o) {
-               return !isa<VectorType>(o.getType()) || isKeyVec(o.getType());
-             })) {
-    IRMapping local;
-    for (Value o : def->getOperands())
-      local.map(o, isKeyVec(o.getType()) ? scalarAt(o, row, memo) : cur(o));
-    Operation *clone = b.clone(*def, local);
-    clone->getResult(0).setType(et);
-    result = clone->getResult(0);
-  } else {
-    result = vector::ExtractOp::create(b, loc, cur(v),
-                                       ArrayRef<OpFoldResult>{row});
-  }
-  memo.map(v, result);
-  return result;
-}
-
-/// Elements [col, col + w) of row `row` of a K/V-side tile (col a multiple
-/// of colMult), rebuilt from its producers: row loads, elementwise
-/// dequantization, broadcasts, bitcasts.
-FailureOr<Value> MatrixCoreDistributor::chunkOf(Value kv, Value row, Value col,
-                                                int64_t colMult, int64_t w,
-                                                IRMapping &memo) {
-  if (Value done = memo.lookupOrNull(kv))
-    return done;
-  auto t = cast<VectorType>(kv.getType());
-  auto chunkT = VectorType::get({w}, t.getElementType());
-  Operation *def = kv.getDefiningOp();
-  Value result;
-  if (auto load = dyn_cast_or_null<tile::LoadRowsOp>(def)) {
-    Value off = scalarAt(load.getOffsets(), row, memo);
-    Value m = scalarAt(load.getMask(), row, memo);
-    if (pipe.shifting)
-      m = arith::AndIOp::create(b, loc, m, pipe.inRange);
-    Value at = add(toIndex(off), col);
-    int64_t bytes = t.getElementTypeBitWidth() / 8;
-    int64_t align = pow2Divisor(
-        std::gcd(knownMultiple(load.getOffsets()) * bytes, colMult * bytes),
-        std::min<int64_t>(16, w * bytes));
-    Value base = cur(load.getBase());
-    result = ifThenElse(
-        m, chunkT,
-        [&]() -> Value {
-          return vector::LoadOp::create(b, loc, chunkT, base, ValueRange{at},
-                                        false, llvm::MaybeAlign(align));
-        },
-        [&] { return zeros(chunkT); });
-  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def)) {
-    Value src = bc.getSource();
-    if (!isa<VectorType>(src.getType())) {
-      result = splat(chunkT, cur(src));
-    } else if (isKV(src.getType()) &&
-               cast<VectorType>(src.getType()).getDimSize(1) == 1) {
-      FailureOr<Value> one = chunkOf(src, row, idx(0), 1 << 20, 1, memo);
-      if (failed(one))
-        return failure();
-      result = splat(chunkT, extract(*one, 0));
-    } else {
-      return error(def, "unexpected K/V-side broadcast"), failure();
-    }
-  } else if (auto bitcast = dyn_cast_or_null<vector::BitCastOp>(def)) {
-    auto srcT = bitcast.getSourceVectorType();
-    int64_t ratio = srcT.getDimSize(1) / t.getDimSize(1);
-    FailureOr<Value> src =
-        chunkOf(bitcast.getSource(), row, mul(col, idx(ratio)),
-                colMult * ratio, w * ratio, memo);
-    if (failed(src))
-      return failure();
-    result = vector::BitCastOp::create(b, loc, chunkT, *src);
-  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
-             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
-    result = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(chunkT, cast<DenseElementsAttr>(cst.getValue())
-                                           .getSplatValue<Attribute>()));
-  } else if (isElementwise(def)) {
-    IRMapping local;
-    for (Value o : def->getOperands()) {
-      if (isKV(o.getType())) {
-        FailureOr<Value> c = chunkOf(o, row, col, colMult, w, memo);
-        if (failed(c))
-          return failure();
-        local.map(o, *c);
-      } else if (!isa<VectorType>(o.getType())) {
-        local.map(o, cur(o));
-      } else {
-        return error(def, "unexpected operand of a K/V-side op"), failure();
-      }
-    }
-    Operation *clone = b.clone(*def, local);
-    clone->getResult(0).setType(chunkT);
-    result = clone->getResult(0);
-  } else {
-    return error(def ? def : kv.getParentRegion()->getParentOp(),
-                 "cannot distribute this K/V-side tile producer"),
-           failure();
-  }
-  memo.map(kv, result);
-  return result;
 }
 
 /// Whether every value that chunkOf needs to build the K/V-side tile `kv`
@@ -564,7 +264,7 @@ LogicalResult MatrixCoreDistributor::stage(Value kv, bool transposed) {
                                             id, idx(total));
       auto ifOp = scf::IfOp::create(b, loc, inRange, false);
       b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      outside = pipe.shifted;
+      outside = shift.shifted;
     }
     IRMapping memo;
     FailureOr<Value> chunk = chunkOf(src, row, col, 8, 8, memo);
@@ -572,49 +272,9 @@ LogicalResult MatrixCoreDistributor::stage(Value kv, bool transposed) {
       return failure();
     storeChunk(*chunk, transposed, row, col);
     if (outside)
-      pipe.shifted = std::move(*outside);
+      shift.shifted = std::move(*outside);
   }
   return success();
-}
-
-/// The value of `v` (a scalar or key-side vector of the loop body) in the
-/// iteration pipe.shiftIv, rebuilt from its producers.
-Value MatrixCoreDistributor::shiftedValue(Value v) {
-  if (v == pipe.iv)
-    return pipe.shiftIv;
-  Operation *def = v.getDefiningOp();
-  if (!def || !pipe.body->getParentOp()->isProperAncestor(def))
-    return get(v);
-  if (Value done = pipe.shifted.lookupOrNull(v))
-    return done;
-  IRMapping local;
-  for (Value o : def->getOperands())
-    local.map(o, shiftedValue(o));
-  Operation *clone = b.clone(*def, local);
-  for (OpResult r : clone->getResults())
-    r.setType(mapType(r.getType()));
-  for (auto [o, n] : llvm::zip(def->getResults(), clone->getResults()))
-    pipe.shifted.map(o, n);
-  return pipe.shifted.lookup(v);
-}
-
-/// Whether `v` depends, inside `body`, only on the induction variable and
-/// values from outside the loop, through ops that can be recomputed.
-static bool onlyOnIv(Value v, Block *body, Value iv, DenseSet<Value> &seen) {
-  if (v == iv || !seen.insert(v).second)
-    return true;
-  Operation *loop = body->getParentOp();
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    return !loop->isAncestor(arg.getOwner()->getParentOp());
-  Operation *def = v.getDefiningOp();
-  if (!loop->isProperAncestor(def))
-    return true;
-  if (def->getNumRegions() != 0 ||
-      (!isMemoryEffectFree(def) && !isa<vector::GatherOp, memref::LoadOp>(def)))
-    return false;
-  return llvm::all_of(def->getOperands(), [&](Value o) {
-    return onlyOnIv(o, body, iv, seen);
-  });
 }
 
 /// Whether the K/V-side tile `kv` can be built for another iteration: its
@@ -676,7 +336,7 @@ LogicalResult MatrixCoreDistributor::prefetchLoads(Value kv, Value row,
 /// have landed.
 LogicalResult MatrixCoreDistributor::finishPrefetch() {
   gpu::BarrierOp::create(b, loc);
-  pipe.shifting = true;
+  shift.shifting = true;
   for (Chunk &c : pipe.chunks) {
     OpBuilder::InsertionGuard guard(b);
     int64_t cols = cast<VectorType>(c.kv.getType()).getDimSize(1);
@@ -686,7 +346,7 @@ LogicalResult MatrixCoreDistributor::finishPrefetch() {
           b, loc, arith::CmpIPredicate::ult, c.id, idx(bn * (cols / 8)));
       auto ifOp = scf::IfOp::create(b, loc, inRange, false);
       b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      outside = pipe.shifted;
+      outside = shift.shifted;
     }
     FailureOr<Value> x =
         chunkOf(directSource(c.kv), c.row, c.col, 8, 8, c.memo);
@@ -694,9 +354,9 @@ LogicalResult MatrixCoreDistributor::finishPrefetch() {
       return failure();
     storeChunk(*x, c.transposed, c.row, c.col);
     if (outside)
-      pipe.shifted = std::move(*outside);
+      shift.shifted = std::move(*outside);
   }
-  pipe.shifting = false;
+  shift.shifting = false;
   pipe.chunks.clear();
   return success();
 }
@@ -708,7 +368,7 @@ LogicalResult MatrixCoreDistributor::finishPrefetch() {
 /// ends with a barrier and the LDS writes of tile i + 1.
 std::optional<LogicalResult>
 MatrixCoreDistributor::pipelineLoop(scf::ForOp forOp) {
-  if (pipe.body)
+  if (shift.body)
     return std::nullopt;
   MLIRContext *ctx = b.getContext();
   vector::ContractionOp qk, pv;
@@ -722,8 +382,8 @@ MatrixCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   if (!qk || !pv || !prefetchable(qk.getRhs(), body, iv, bn) ||
       !prefetchable(pv.getRhs(), body, iv, bn))
     return std::nullopt;
-  pipe.body = body;
-  pipe.iv = iv;
+  shift.body = body;
+  shift.iv = iv;
   pipe.qk = qk;
   pipe.pv = pv;
   Value lb = get(forOp.getLowerBound()), ub = get(forOp.getUpperBound());
@@ -733,22 +393,22 @@ MatrixCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   // Prologue: tile 0, straight to LDS (the first barrier of the body
   // publishes it).
   gpu::BarrierOp::create(b, loc);
-  pipe.shifting = true;
-  pipe.shiftIv = lb;
-  pipe.inRange =
+  shift.shifting = true;
+  shift.shiftIv = lb;
+  shift.inRange =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, lb, ub);
   for (auto [kv, transposed] : tiles)
     if (failed(stage(kv, transposed)))
       return failure();
-  pipe.shifting = false;
-  pipe.shifted = IRMapping();
+  shift.shifting = false;
+  shift.shifted = IRMapping();
 
   LogicalResult result = cloneFor(forOp, [&]() -> LogicalResult {
     gpu::BarrierOp::create(b, loc);
     Value next = add(get(iv), step);
-    pipe.shifting = true;
-    pipe.shiftIv = next;
-    pipe.inRange =
+    shift.shifting = true;
+    shift.shiftIv = next;
+    shift.inRange =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, next, ub);
     for (auto [kv, transposed] : tiles) {
       int64_t cols = cast<VectorType>(kv.getType()).getDimSize(1);
@@ -766,10 +426,11 @@ MatrixCoreDistributor::pipelineLoop(scf::ForOp forOp) {
           return failure();
       }
     }
-    pipe.shifting = false;
+    shift.shifting = false;
     return success();
   });
   pipe = Pipeline();
+  shift = Shift();
   return result;
 }
 
@@ -801,7 +462,7 @@ LogicalResult MatrixCoreDistributor::contract(vector::ContractionOp op) {
   bool qk = op.getIndexingMapsArray()[1].getResult(0) ==
             getAffineDimExpr(1, ctx);
 
-  bool pipelined = pipe.body && (op == pipe.qk || op == pipe.pv);
+  bool pipelined = shift.body && (op == pipe.qk || op == pipe.pv);
   if (!pipelined && !preStaged.contains(op)) {
     gpu::BarrierOp::create(b, loc);
     if (failed(stage(op.getRhs(), /*transposed=*/!qk)))
@@ -981,106 +642,16 @@ LogicalResult MatrixCoreDistributor::gatherRow(vector::GatherOp op) {
 }
 
 std::optional<LogicalResult>
-MatrixCoreDistributor::cloneSpecial(Operation &op) {
-  // K/V-side tiles are built where a product needs them.
-  if (op.getNumResults() == 1 && isKV(op.getResult(0).getType()))
-    return success();
-  if (auto c = dyn_cast<vector::ContractionOp>(op))
-    return contract(c);
-  if (auto forOp = dyn_cast<scf::ForOp>(op))
-    return pipelineLoop(forOp);
+MatrixCoreDistributor::cloneTarget(Operation &op) {
+  // The loop body's end: write the prefetched tile to LDS, then clone the
+  // yield as usual.
   if (auto yield = dyn_cast<scf::YieldOp>(op);
-      yield && pipe.body && yield->getBlock() == pipe.body) {
+      yield && shift.body && yield->getBlock() == shift.body)
     if (failed(finishPrefetch()))
       return failure();
-    return std::nullopt; // the yield itself is cloned as usual
-  }
-  if (auto red = dyn_cast<vector::MultiDimReductionOp>(op))
-    return reduce(red);
-  if (auto load = dyn_cast<tile::LoadRowsOp>(op))
-    return loadTile(load);
-  if (auto store = dyn_cast<tile::StoreRowsOp>(op))
-    return storeTile(store);
-  if (auto step = dyn_cast<vector::StepOp>(op)) {
-    if (isRow(step.getType())) {
-      map.map(step.getResult(), rows);
-      return success();
-    }
-    return std::nullopt; // [block_n]: cloned, computed by every thread
-  }
-  if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
-    Type t = cst.getType();
-    if (mapType(t) == t)
-      return std::nullopt;
-    auto dense = cast<DenseElementsAttr>(cst.getValue());
-    if (!dense.isSplat())
-      return error(&op, "non-splat constant tile");
-    map.map(cst.getResult(),
-            arith::ConstantOp::create(
-                b, loc,
-                DenseElementsAttr::get(cast<ShapedType>(mapType(t)),
-                                       dense.getSplatValue<Attribute>())));
-    return success();
-  }
-  if (auto bc = dyn_cast<vector::BroadcastOp>(op)) {
-    if (mapType(bc.getType()) == bc.getType())
-      return std::nullopt;
-    return broadcast(bc);
-  }
-  if (auto sc = dyn_cast<vector::ShapeCastOp>(op)) {
-    Type s = sc.getSource().getType(), d = sc.getType();
-    if (((isRow(s) || isColumn(s)) && (isRow(d) || isColumn(d))) ||
-        (isTile(s) && isFlat(d)) || (isFlat(s) && isTile(d))) {
-      map.map(sc.getResult(), get(sc.getSource()));
-      return success();
-    }
-    return error(&op, "unexpected shape_cast");
-  }
-  if (auto gather = dyn_cast<vector::GatherOp>(op)) {
-    if (!isRow(gather.getType()))
-      return std::nullopt; // key-side or flat: elementwise in its indices
-    return gatherRow(gather);
-  }
   return std::nullopt;
 }
 
-/// The compute type of an attention kernel (the 16-bit type of Q), or null
-/// when the matrix-core mapping does not apply.
-static FloatType computeType(func::FuncOp fn, int64_t bm, int64_t bn) {
-  MLIRContext *ctx = fn.getContext();
-  FloatType cT;
-  bool ok = bm % 16 == 0 && bn % 16 == 0 && bm != bn;
-  fn.walk([&](Operation *op) {
-    for (Type t : op->getResultTypes()) {
-      auto v = dyn_cast<VectorType>(t);
-      if (v && v.getRank() == 2 && v.getDimSize(0) == bm &&
-          v.getDimSize(1) != 1 && v.getDimSize(1) % 16)
-        ok = false;
-    }
-    auto c = dyn_cast<vector::ContractionOp>(op);
-    if (!c)
-      return;
-    auto lhs = cast<VectorType>(c.getLhsType());
-    auto rhs = cast<VectorType>(c.getRhsType());
-    if (lhs.getDimSize(1) % 16 || rhs.getDimSize(1) % 16 ||
-        !cast<VectorType>(c.getAccType()).getElementType().isF32())
-      ok = false;
-    bool qk = c.getIndexingMapsArray()[1].getResult(0) ==
-              getAffineDimExpr(1, ctx);
-    if (!qk)
-      return;
-    auto ext = c.getLhs().getDefiningOp<arith::ExtFOp>();
-    auto et = ext ? dyn_cast<FloatType>(
-                        cast<VectorType>(ext.getIn().getType())
-                            .getElementType())
-                  : FloatType();
-    if (et && (et.isBF16() || et.isF16()))
-      cT = et;
-    else
-      ok = false;
-  });
-  return ok ? cT : FloatType();
-}
 
 FailureOr<int64_t>
 mlir::attn::amd::buildMatrixCoreKernel(func::FuncOp fn,
@@ -1090,7 +661,7 @@ mlir::attn::amd::buildMatrixCoreKernel(func::FuncOp fn,
   if (!tileAttr || !kind || kind.getValue() != "attention")
     return int64_t(0);
   int64_t bm = tileAttr[0], bn = tileAttr[1];
-  FloatType cT = computeType(fn, bm, bn);
+  FloatType cT = matrixComputeType(fn, bm, bn, /*colMultiple=*/16);
   if (!cT)
     return int64_t(0);
   MLIRContext *ctx = fn.getContext();

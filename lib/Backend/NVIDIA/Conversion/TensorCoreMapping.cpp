@@ -26,6 +26,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Backend/NVIDIA/TensorCoreMapping.h"
+#include "attn/Backend/GPU/FragmentCloner.h"
 #include "attn/Dialect/AttnTile/IR/AttnTile.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -49,123 +50,37 @@ namespace {
 constexpr int64_t kWarp = 32;
 constexpr int64_t kPad = 8; // elements of padding per shared-memory row
 
-/// The known divisor of an integer value (or of every element of an integer
-/// vector): used to prove the alignment of row offsets.
-int64_t knownMultiple(Value v, int depth = 0) {
-  constexpr int64_t kCap = 1 << 20;
-  Operation *def = v.getDefiningOp();
-  if (!def || depth > 12)
-    return 1;
-  if (auto cst = dyn_cast<arith::ConstantOp>(def)) {
-    APInt value;
-    if (auto i = dyn_cast<IntegerAttr>(cst.getValue()))
-      value = i.getValue();
-    else if (auto d = dyn_cast<DenseIntElementsAttr>(cst.getValue());
-             d && d.isSplat())
-      value = d.getSplatValue<APInt>();
-    else
-      return 1;
-    int64_t x = std::abs(value.getSExtValue());
-    return x == 0 ? kCap : std::min(x, kCap);
-  }
-  if (isa<arith::MulIOp>(def))
-    return std::min(kCap, knownMultiple(def->getOperand(0), depth + 1) *
-                              knownMultiple(def->getOperand(1), depth + 1));
-  if (isa<arith::AddIOp, arith::SubIOp>(def))
-    return std::gcd(knownMultiple(def->getOperand(0), depth + 1),
-                    knownMultiple(def->getOperand(1), depth + 1));
-  if (isa<arith::ExtSIOp, arith::ExtUIOp, arith::IndexCastOp,
-          vector::BroadcastOp>(def))
-    return knownMultiple(def->getOperand(0), depth + 1);
-  return 1;
-}
-
-/// Largest power of two dividing `x`, at most `cap`.
-int64_t pow2Divisor(int64_t x, int64_t cap) {
-  int64_t a = 1;
-  while (a < cap && x % (a * 2) == 0)
-    a *= 2;
-  return a;
-}
-
-bool isElementwise(Operation *def) {
-  return def && def->getNumRegions() == 0 && def->getNumResults() == 1 &&
-         OpTrait::hasElementwiseMappableTraits(def);
-}
-
-class TensorCoreDistributor : public TileCloner {
+class TensorCoreDistributor : public FragmentCloner {
 public:
   TensorCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, int64_t mt,
                         FloatType cT, KernelFrame &frame)
-      : TileCloner(b, "tensor-core mapping"), bm(bm), bn(bn), mt(mt), cT(cT),
-        frame(frame) {}
+      : FragmentCloner(b, "tensor-core mapping", bm, bn, frame), mt(mt),
+        cT(cT) {
+    for (int64_t j = 0; j < bn / 8; ++j)
+      for (int64_t c = 0; c < 2; ++c)
+        colPattern.push_back(8 * j + c);
+  }
 
   void prologue(Location l);
 
 private:
   Type mapType(Type t) const override;
-  std::optional<LogicalResult> cloneSpecial(Operation &op) override;
+  std::optional<LogicalResult> cloneTarget(Operation &op) override;
+  // Columns of the thread in an m16n8 accumulator: 8j + c + 2q.
+  ArrayRef<int64_t> columnPattern() const override { return colPattern; }
+  Value columnBase() const override { return q2; }
 
-  // Shapes.
-  bool isRow(Type t) const {
-    auto v = dyn_cast<VectorType>(t);
-    return v && v.getRank() == 1 && v.getDimSize(0) == bm;
-  }
-  bool isTile(Type t) const {
-    auto v = dyn_cast<VectorType>(t);
-    return v && v.getRank() == 2 && v.getDimSize(0) == bm;
-  }
-  bool isColumn(Type t) const { // [block_m x 1]
-    return isTile(t) && cast<VectorType>(t).getDimSize(1) == 1;
-  }
-  bool isFlat(Type t) const {
-    auto v = dyn_cast<VectorType>(t);
-    return v && v.getRank() == 1 && v.getDimSize(0) == bm * bn;
-  }
-  bool isKV(Type t) const {
-    auto v = dyn_cast<VectorType>(t);
-    return v && v.getRank() == 2 && v.getDimSize(0) == bn;
-  }
-  bool isKeyVec(Type t) const {
-    auto v = dyn_cast<VectorType>(t);
-    return v && v.getRank() == 1 && v.getDimSize(0) == bn;
-  }
-
-  // Small builders.
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value i32(int64_t v) {
     return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
-  }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value toIndex(Value v) {
-    return v.getType().isIndex()
-               ? v
-               : arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-  }
-  Value splat(Type vt, Value s) {
-    return vector::BroadcastOp::create(b, loc, vt, s);
-  }
-  Value zeros(Type t) {
-    return arith::ConstantOp::create(b, loc, t, b.getZeroAttr(t));
-  }
-  Value extract(Value v, int64_t i) {
-    return vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{i});
-  }
-  Value shuffle(Value v, ArrayRef<int64_t> mask) {
-    return vector::ShuffleOp::create(b, loc, v, v, mask);
   }
   Value smemPtr(Value base, Value elemOffset) {
     return LLVM::GEPOp::create(b, loc, base.getType(), cT, base,
                                ValueRange{elemOffset});
   }
 
-  // Distribution helpers.
-  Value colOf(Value keyVec);
-  Value scalarAt(Value keyVec, Value row, IRMapping &memo);
-  FailureOr<Value> chunkOf(Value kv, Value row, Value col, int64_t colMult,
-                           int64_t w, IRMapping &memo);
   bool isDirect(Value kv, tile::LoadRowsOp *load = nullptr) const;
+  SmallVector<Value> bFragments(bool qk, Value base, int64_t cols, int64_t j,
+                                int64_t s, int64_t n);
   struct StageTile {
     Value kv, smem, base;
     int64_t cols;
@@ -174,39 +89,30 @@ private:
   Value bufPtr(Value base, Value buf, int64_t cols);
 
   // Software pipelining of the KV loop (16-bit caches): tile i + 1 is
-  // copied into the other half of a double buffer while tile i is used.
-  std::optional<LogicalResult> pipelineLoop(scf::ForOp forOp);
+  // copied into the other half of a double buffer while tile i is used
+  // (the rebuilt values of iteration i + 1 are FragmentCloner::shift).
+  std::optional<LogicalResult> pipelineLoop(scf::ForOp forOp) override;
   LogicalResult prefetch(Value iv, Value ub, Value buf);
-  Value cur(Value v) { return pipe.shifting ? shiftedValue(v) : get(v); }
-  Value shiftedValue(Value v);
   struct Pipeline {
-    Block *body = nullptr; // the original loop body
-    Value iv;              // its induction variable
-    Value shiftIv;         // the iteration `shifted` values are built for
-    IRMapping shifted;
-    bool shifting = false;
     Value buf; // index 0 / 1: the current iteration's buffer
     Operation *qk = nullptr, *pv = nullptr;
   } pipe;
-  SmallVector<Value> bFragments(bool qk, Value base, int64_t cols, int64_t j,
-                                int64_t s, int64_t n);
 
-  LogicalResult contract(vector::ContractionOp op);
-  LogicalResult reduce(vector::MultiDimReductionOp op);
-  LogicalResult loadTile(tile::LoadRowsOp op);
-  LogicalResult storeTile(tile::StoreRowsOp op);
-  LogicalResult broadcast(vector::BroadcastOp op);
+  LogicalResult contract(vector::ContractionOp op) override;
+  LogicalResult reduce(vector::MultiDimReductionOp op) override;
+  LogicalResult loadTile(tile::LoadRowsOp op) override;
+  LogicalResult storeTile(tile::StoreRowsOp op) override;
+  LogicalResult broadcast(vector::BroadcastOp op) override;
+  LogicalResult gatherRow(vector::GatherOp op) override;
   LogicalResult fastMath(Operation &op);
 
-  int64_t bm, bn;
   int64_t mt; // 16-row m-tiles per warp
   FloatType cT;
-  KernelFrame &frame;
+  SmallVector<int64_t> colPattern;
   int64_t threads = 0;
-  Value lane, q2, rows;        // index, index (2q), vector<2mt x index>
+  Value lane, q2; // index, index (2q); rows: vector<2 mt x index>
   Value kSmem, vSmem;          // workgroup memrefs
   Value kBase, vBase;          // !llvm.ptr<3> to them
-  DenseMap<Value, std::pair<Block *, Value>> colCache;
   DenseSet<Operation *> preStaged; // contractions whose rhs is in flight
 };
 
@@ -254,200 +160,6 @@ Type TensorCoreDistributor::mapType(Type t) const {
   return t;
 }
 
-/// The columns of tile elements (j, c) of this thread, 8j + 2q + c, of a
-/// key-side vector: rebuilt from its producers with the key index replaced
-/// by the column, or extracted from the whole vector.
-Value TensorCoreDistributor::colOf(Value v) {
-  auto hit = colCache.find(v);
-  if (hit != colCache.end() && hit->second.first == b.getInsertionBlock())
-    return hit->second.second;
-  auto vt = cast<VectorType>(v.getType());
-  auto colT = VectorType::get({bn / 4}, vt.getElementType());
-  Operation *def = v.getDefiningOp();
-  Value result;
-  if (isa_and_nonnull<vector::StepOp>(def)) {
-    SmallVector<APInt> base;
-    for (int64_t j = 0; j < bn / 8; ++j)
-      for (int64_t c = 0; c < 2; ++c)
-        base.push_back(APInt(64, 8 * j + c));
-    Value cst = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(colT, base));
-    result = add(cst, splat(colT, q2));
-  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
-             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
-    result = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(
-            colT,
-            cast<DenseElementsAttr>(cst.getValue()).getSplatValue<Attribute>()));
-  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def);
-             bc && !isa<VectorType>(bc.getSource().getType())) {
-    result = splat(colT, get(bc.getSource()));
-  } else if (isElementwise(def) &&
-             llvm::all_of(def->getOperands(), [&](Value o) {
-               return !isa<VectorType>(o.getType()) || isKeyVec(o.getType());
-             })) {
-    IRMapping local;
-    for (Value o : def->getOperands())
-      local.map(o, isKeyVec(o.getType()) ? colOf(o) : get(o));
-    Operation *clone = b.clone(*def, local);
-    clone->getResult(0).setType(VectorType::get(
-        {bn / 4}, cast<VectorType>(def->getResult(0).getType())
-                      .getElementType()));
-    result = clone->getResult(0);
-  } else {
-    Value whole = get(v);
-    SmallVector<Value> elems;
-    for (int64_t j = 0; j < bn / 8; ++j)
-      for (int64_t c = 0; c < 2; ++c)
-        elems.push_back(vector::ExtractOp::create(
-            b, loc, whole, ArrayRef<OpFoldResult>{add(idx(8 * j + c), q2)}));
-    result = vector::FromElementsOp::create(b, loc, colT, elems);
-  }
-  colCache[v] = {b.getInsertionBlock(), result};
-  return result;
-}
-
-/// Element `row` of a key-side vector, rebuilt from its producers (the
-/// block-table gather becomes one load).
-Value TensorCoreDistributor::scalarAt(Value v, Value row, IRMapping &memo) {
-  if (Value done = memo.lookupOrNull(v))
-    return done;
-  Type et = cast<VectorType>(v.getType()).getElementType();
-  Operation *def = v.getDefiningOp();
-  Value result;
-  if (isa_and_nonnull<vector::StepOp>(def)) {
-    result = row;
-  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
-             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
-    result = arith::ConstantOp::create(
-        b, loc,
-        cast<TypedAttr>(cast<DenseElementsAttr>(cst.getValue())
-                            .getSplatValue<Attribute>()));
-  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def);
-             bc && !isa<VectorType>(bc.getSource().getType())) {
-    result = cur(bc.getSource());
-  } else if (auto gather = dyn_cast_or_null<vector::GatherOp>(def);
-             gather && gather.getIndexVectorType().getRank() == 1) {
-    Value i = toIndex(scalarAt(gather.getIndices(), row, memo));
-    Value m = scalarAt(gather.getMask(), row, memo);
-    Value pass = scalarAt(gather.getPassThru(), row, memo);
-    Value base = cur(gather.getBase());
-    Value off = add(cur(gather.getOffsets()[0]), i);
-    auto ifOp = scf::IfOp::create(
-        b, loc, m,
-        [&](OpBuilder &nb, Location l) {
-          Value x = memref::LoadOp::create(nb, l, base, ValueRange{off});
-          scf::YieldOp::create(nb, l, x);
-        },
-        [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, pass); });
-    result = ifOp.getResult(0);
-  } else if (isElementwise(def) &&
-             llvm::all_of(def->getOperands(), [&](Value o) {
-               return !isa<VectorType>(o.getType()) || isKeyVec(o.getType());
-             })) {
-    IRMapping local;
-    for (Value o : def->getOperands())
-      local.map(o, isKeyVec(o.getType()) ? scalarAt(o, row, memo) : cur(o));
-    Operation *clone = b.clone(*def, local);
-    clone->getResult(0).setType(et);
-    result = clone->getResult(0);
-  } else {
-    result = vector::ExtractOp::create(b, loc, cur(v),
-                                       ArrayRef<OpFoldResult>{row});
-  }
-  memo.map(v, result);
-  return result;
-}
-
-/// Elements [col, col + w) of row `row` of a K/V-side tile (col a multiple
-/// of colMult), rebuilt from its producers: row loads, elementwise
-/// dequantization, broadcasts, bitcasts.
-FailureOr<Value> TensorCoreDistributor::chunkOf(Value kv, Value row, Value col,
-                                                int64_t colMult, int64_t w,
-                                                IRMapping &memo) {
-  if (Value done = memo.lookupOrNull(kv))
-    return done;
-  auto t = cast<VectorType>(kv.getType());
-  auto chunkT = VectorType::get({w}, t.getElementType());
-  Operation *def = kv.getDefiningOp();
-  Value result;
-  if (auto load = dyn_cast_or_null<tile::LoadRowsOp>(def)) {
-    Value off = scalarAt(load.getOffsets(), row, memo);
-    Value m = scalarAt(load.getMask(), row, memo);
-    Value at = add(toIndex(off), col);
-    int64_t bytes = t.getElementTypeBitWidth() / 8;
-    int64_t align = pow2Divisor(
-        std::gcd(knownMultiple(load.getOffsets()) * bytes, colMult * bytes),
-        std::min<int64_t>(16, w * bytes));
-    Value base = get(load.getBase());
-    auto ifOp = scf::IfOp::create(
-        b, loc, m,
-        [&](OpBuilder &nb, Location l) {
-          Value x = vector::LoadOp::create(nb, l, chunkT, base, ValueRange{at},
-                                           false, llvm::MaybeAlign(align));
-          scf::YieldOp::create(nb, l, x);
-        },
-        [&](OpBuilder &nb, Location l) {
-          Value z = arith::ConstantOp::create(nb, l, chunkT,
-                                              nb.getZeroAttr(chunkT));
-          scf::YieldOp::create(nb, l, z);
-        });
-    result = ifOp.getResult(0);
-  } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def)) {
-    Value src = bc.getSource();
-    if (!isa<VectorType>(src.getType())) {
-      result = splat(chunkT, get(src));
-    } else if (isKV(src.getType()) &&
-               cast<VectorType>(src.getType()).getDimSize(1) == 1) {
-      FailureOr<Value> one = chunkOf(src, row, idx(0), 1 << 20, 1, memo);
-      if (failed(one))
-        return failure();
-      result = splat(chunkT, extract(*one, 0));
-    } else {
-      return error(def, "unexpected K/V-side broadcast"), failure();
-    }
-  } else if (auto bitcast = dyn_cast_or_null<vector::BitCastOp>(def)) {
-    auto srcT = bitcast.getSourceVectorType();
-    int64_t ratio = srcT.getDimSize(1) / t.getDimSize(1);
-    FailureOr<Value> src =
-        chunkOf(bitcast.getSource(), row, mul(col, idx(ratio)),
-                colMult * ratio, w * ratio, memo);
-    if (failed(src))
-      return failure();
-    result = vector::BitCastOp::create(b, loc, chunkT, *src);
-  } else if (auto cst = dyn_cast_or_null<arith::ConstantOp>(def);
-             cst && cast<DenseElementsAttr>(cst.getValue()).isSplat()) {
-    result = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(chunkT, cast<DenseElementsAttr>(cst.getValue())
-                                           .getSplatValue<Attribute>()));
-  } else if (isElementwise(def)) {
-    IRMapping local;
-    for (Value o : def->getOperands()) {
-      if (isKV(o.getType())) {
-        FailureOr<Value> c = chunkOf(o, row, col, colMult, w, memo);
-        if (failed(c))
-          return failure();
-        local.map(o, *c);
-      } else if (!isa<VectorType>(o.getType())) {
-        local.map(o, get(o));
-      } else {
-        return error(def, "unexpected operand of a K/V-side op"), failure();
-      }
-    }
-    Operation *clone = b.clone(*def, local);
-    clone->getResult(0).setType(chunkT);
-    result = clone->getResult(0);
-  } else {
-    return error(def ? def : kv.getParentRegion()->getParentOp(),
-                 "cannot distribute this K/V-side tile producer"),
-           failure();
-  }
-  memo.map(kv, result);
-  return result;
-}
-
 /// A K/V tile that is a plain row load in the compute type (through an
 /// extf): copied to shared memory as it is, with cp.async.
 bool TensorCoreDistributor::isDirect(Value kv, tile::LoadRowsOp *out) const {
@@ -487,7 +199,7 @@ LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
         auto ifOp = scf::IfOp::create(b, loc, inRange, false);
         guard.emplace(b);
         b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-        pipe.shifted = IRMapping();
+        shift.shifted = IRMapping();
       }
       Value row = arith::DivUIOp::create(b, loc, id, idx(perRow));
       Value col = mul(arith::RemUIOp::create(b, loc, id, idx(perRow)), idx(8));
@@ -532,7 +244,7 @@ LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
                                 false, llvm::MaybeAlign(16));
       }
       if (guard)
-        pipe.shifted = IRMapping();
+        shift.shifted = IRMapping();
     }
     t0 = t1;
   }
@@ -546,46 +258,6 @@ Value TensorCoreDistributor::bufPtr(Value base, Value buf, int64_t cols) {
   Value off = arith::IndexCastOp::create(
       b, loc, b.getI32Type(), mul(buf, idx(bn * (cols + kPad))));
   return smemPtr(base, off);
-}
-
-/// The value of `v` (a scalar or key-side vector of the loop body) in the
-/// iteration pipe.shiftIv, rebuilt from its producers.
-Value TensorCoreDistributor::shiftedValue(Value v) {
-  if (v == pipe.iv)
-    return pipe.shiftIv;
-  Operation *def = v.getDefiningOp();
-  if (!def || !pipe.body->getParentOp()->isProperAncestor(def))
-    return get(v);
-  if (Value done = pipe.shifted.lookupOrNull(v))
-    return done;
-  IRMapping local;
-  for (Value o : def->getOperands())
-    local.map(o, shiftedValue(o));
-  Operation *clone = b.clone(*def, local);
-  for (OpResult r : clone->getResults())
-    r.setType(mapType(r.getType()));
-  for (auto [o, n] : llvm::zip(def->getResults(), clone->getResults()))
-    pipe.shifted.map(o, n);
-  return pipe.shifted.lookup(v);
-}
-
-/// Whether `v` depends, inside `body`, only on the induction variable and
-/// values from outside the loop, through ops that can be recomputed.
-static bool onlyOnIv(Value v, Block *body, Value iv, DenseSet<Value> &seen) {
-  if (v == iv || !seen.insert(v).second)
-    return true;
-  Operation *loop = body->getParentOp();
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    return !loop->isAncestor(arg.getOwner()->getParentOp());
-  Operation *def = v.getDefiningOp();
-  if (!loop->isProperAncestor(def))
-    return true;
-  if (def->getNumRegions() != 0 ||
-      (!isMemoryEffectFree(def) && !isa<vector::GatherOp, memref::LoadOp>(def)))
-    return false;
-  return llvm::all_of(def->getOperands(), [&](Value o) {
-    return onlyOnIv(o, body, iv, seen);
-  });
 }
 
 /// Starts the copies of the K and V tiles of iteration `iv` (when iv < ub)
@@ -602,15 +274,15 @@ LogicalResult TensorCoreDistributor::prefetch(Value iv, Value ub, Value buf) {
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    pipe.shifting = true;
-    pipe.shiftIv = iv;
-    pipe.shifted = IRMapping();
+    shift.shifting = true;
+    shift.shiftIv = iv;
+    shift.shifted = IRMapping();
     LogicalResult r =
         stage({{qk.getRhs(), kSmem, bufPtr(kBase, buf, dk), dk},
                {pv.getRhs(), vSmem, bufPtr(vBase, buf, dv), dv}},
               /*commit=*/false);
-    pipe.shifted = IRMapping();
-    pipe.shifting = false;
+    shift.shifted = IRMapping();
+    shift.shifting = false;
     if (failed(r))
       return failure();
   }
@@ -624,7 +296,7 @@ LogicalResult TensorCoreDistributor::prefetch(Value iv, Value ub, Value buf) {
 /// other buffer, then waits for its own tile before Q K^T.
 std::optional<LogicalResult>
 TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
-  if (pipe.body)
+  if (shift.body)
     return std::nullopt;
   vector::ContractionOp qk, pv;
   for (Operation &o : *forOp.getBody())
@@ -646,8 +318,8 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
         !onlyOnIv(load.getMask(), body, iv, seen))
       return std::nullopt;
   }
-  pipe.body = body;
-  pipe.iv = iv;
+  shift.body = body;
+  shift.iv = iv;
   pipe.qk = qk;
   pipe.pv = pv;
   Value lb = get(forOp.getLowerBound()), ub = get(forOp.getUpperBound());
@@ -665,6 +337,7 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
     return prefetch(next, ub, other);
   });
   pipe = Pipeline();
+  shift = Shift();
   return result;
 }
 
@@ -720,7 +393,7 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
   int64_t cols = rhsT.getDimSize(1);
   Value smem = qk ? kSmem : vSmem, base = qk ? kBase : vBase;
 
-  if (pipe.body && (op == pipe.qk || op == pipe.pv)) {
+  if (shift.body && (op == pipe.qk || op == pipe.pv)) {
     // Outstanding: tile i (K and V) and tile i + 1; Q K^T waits for tile
     // i, P V finds it there.
     if (qk) {
@@ -1036,122 +709,33 @@ LogicalResult TensorCoreDistributor::fastMath(Operation &op) {
 }
 
 std::optional<LogicalResult>
-TensorCoreDistributor::cloneSpecial(Operation &op) {
-  // K/V-side tiles are built where a product needs them.
-  if (op.getNumResults() == 1 && isKV(op.getResult(0).getType()))
-    return success();
-  if (auto c = dyn_cast<vector::ContractionOp>(op))
-    return contract(c);
-  if (auto forOp = dyn_cast<scf::ForOp>(op))
-    return pipelineLoop(forOp);
+TensorCoreDistributor::cloneTarget(Operation &op) {
   if (isa<math::ExpOp, math::TanhOp>(op) &&
       op.getResult(0).getType() != mapType(op.getResult(0).getType()))
     return fastMath(op);
-  if (auto red = dyn_cast<vector::MultiDimReductionOp>(op))
-    return reduce(red);
-  if (auto load = dyn_cast<tile::LoadRowsOp>(op))
-    return loadTile(load);
-  if (auto store = dyn_cast<tile::StoreRowsOp>(op))
-    return storeTile(store);
-  if (auto step = dyn_cast<vector::StepOp>(op)) {
-    if (isRow(step.getType())) {
-      map.map(step.getResult(), rows);
-      return success();
-    }
-    return std::nullopt; // [block_n]: cloned, computed by every thread
-  }
-  if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
-    Type t = cst.getType();
-    if (mapType(t) == t)
-      return std::nullopt;
-    auto dense = cast<DenseElementsAttr>(cst.getValue());
-    if (!dense.isSplat())
-      return error(&op, "non-splat constant tile");
-    map.map(cst.getResult(),
-            arith::ConstantOp::create(
-                b, loc,
-                DenseElementsAttr::get(cast<ShapedType>(mapType(t)),
-                                       dense.getSplatValue<Attribute>())));
-    return success();
-  }
-  if (auto bc = dyn_cast<vector::BroadcastOp>(op)) {
-    if (mapType(bc.getType()) == bc.getType())
-      return std::nullopt;
-    return broadcast(bc);
-  }
-  if (auto sc = dyn_cast<vector::ShapeCastOp>(op)) {
-    Type s = sc.getSource().getType(), d = sc.getType();
-    if (((isRow(s) || isColumn(s)) && (isRow(d) || isColumn(d))) ||
-        (isTile(s) && isFlat(d)) || (isFlat(s) && isTile(d))) {
-      map.map(sc.getResult(), get(sc.getSource()));
-      return success();
-    }
-    return error(&op, "unexpected shape_cast");
-  }
-  if (auto gather = dyn_cast<vector::GatherOp>(op)) {
-    if (!isRow(gather.getType()))
-      return std::nullopt;
-    // One element per row of the thread.
-    Value idxs = get(gather.getIndices()), mask = get(gather.getMask());
-    Value pass = get(gather.getPassThru()), base = get(gather.getBase());
-    Value off = get(gather.getOffsets()[0]);
-    SmallVector<Value> elems;
-    for (int64_t k = 0; k < 2 * mt; ++k) {
-      Value at = add(off, toIndex(extract(idxs, k)));
-      Value p = extract(pass, k);
-      auto ifOp = scf::IfOp::create(
-          b, loc, extract(mask, k),
-          [&](OpBuilder &nb, Location l) {
-            Value x = memref::LoadOp::create(nb, l, base, ValueRange{at});
-            scf::YieldOp::create(nb, l, x);
-          },
-          [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, p); });
-      elems.push_back(ifOp.getResult(0));
-    }
-    map.map(gather.getResult(),
-            vector::FromElementsOp::create(b, loc, mapType(gather.getType()),
-                                           elems));
-    return success();
-  }
   return std::nullopt;
 }
 
-/// The compute type of an attention kernel (the 16-bit type of Q), or null
-/// when the tensor-core mapping does not apply.
-static FloatType computeType(func::FuncOp fn, int64_t bm, int64_t bn) {
-  MLIRContext *ctx = fn.getContext();
-  FloatType cT;
-  bool ok = bm % 16 == 0 && bn % 16 == 0 && bm != bn;
-  fn.walk([&](Operation *op) {
-    for (Type t : op->getResultTypes()) {
-      auto v = dyn_cast<VectorType>(t);
-      if (v && v.getRank() == 2 && v.getDimSize(0) == bm &&
-          v.getDimSize(1) != 1 && v.getDimSize(1) % 8)
-        ok = false;
-    }
-    auto c = dyn_cast<vector::ContractionOp>(op);
-    if (!c)
-      return;
-    auto lhs = cast<VectorType>(c.getLhsType());
-    auto rhs = cast<VectorType>(c.getRhsType());
-    if (lhs.getDimSize(1) % 16 || rhs.getDimSize(1) % 16)
-      ok = false;
-    bool qk = c.getIndexingMapsArray()[1].getResult(0) ==
-              getAffineDimExpr(1, ctx);
-    if (!qk)
-      return;
-    auto ext = c.getLhs().getDefiningOp<arith::ExtFOp>();
-    auto et = ext ? dyn_cast<FloatType>(
-                        cast<VectorType>(ext.getIn().getType())
-                            .getElementType())
-                  : FloatType();
-    if (et && (et.isBF16() || et.isF16()))
-      cT = et;
-    else
-      ok = false;
-  });
-  return ok ? cT : FloatType();
+/// A row gather ([block_m]): one element per row of the thread.
+LogicalResult TensorCoreDistributor::gatherRow(vector::GatherOp gather) {
+  Value idxs = get(gather.getIndices()), mask = get(gather.getMask());
+  Value pass = get(gather.getPassThru()), base = get(gather.getBase());
+  Value off = get(gather.getOffsets()[0]);
+  SmallVector<Value> elems;
+  for (int64_t k = 0; k < 2 * mt; ++k) {
+    Value at = add(off, toIndex(extract(idxs, k)));
+    Value p = extract(pass, k);
+    elems.push_back(ifThenElse(
+        extract(mask, k), p.getType(),
+        [&] { return memref::LoadOp::create(b, loc, base, ValueRange{at}); },
+        [&] { return p; }));
+  }
+  map.map(gather.getResult(),
+          vector::FromElementsOp::create(b, loc, mapType(gather.getType()),
+                                         elems));
+  return success();
 }
+
 
 FailureOr<int64_t>
 mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
@@ -1162,7 +746,7 @@ mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
   if (!tileAttr || !kind || kind.getValue() != "attention")
     return int64_t(0);
   int64_t bm = tileAttr[0], bn = tileAttr[1];
-  FloatType cT = computeType(fn, bm, bn);
+  FloatType cT = matrixComputeType(fn, bm, bn, /*colMultiple=*/8);
   if (!cT)
     return int64_t(0);
   MLIRContext *ctx = fn.getContext();
