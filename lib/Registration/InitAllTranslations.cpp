@@ -13,4 +13,5 @@ void registerToLLVMIRTranslation();
 void mlir::attn::registerAllTranslations() {
   registerToLLVMIRTranslation();
   registerKernelTranslations();
+  registerCudaBinaryTranslation();
 }

@@ -16,6 +16,9 @@ std::string buildKernelManifest(ModuleOp module);
 /// Registers `--attn-to-kernel-manifest` and `--attn-to-host-object`.
 void registerKernelTranslations();
 
+/// Registers `--attn-to-cubin` (PTX through ptxas; the PTX without it).
+void registerCudaBinaryTranslation();
+
 } // namespace mlir::attn
 
 #endif // ATTN_TARGET_KERNELMANIFEST_H
