@@ -195,19 +195,20 @@ FailureOr<Value> FragmentCloner::chunkOf(Value kv, Value row, Value col,
     Value m = scalarAt(load.getMask(), row, memo);
     if (shift.shifting && shift.inRange)
       m = arith::AndIOp::create(b, loc, m, shift.inRange);
+    // Branch-free, so that a thread's chunk loads can all be in flight: a
+    // row outside the mask reads the buffer's first row (any buffer a
+    // launch reaches holds one) and yields zeros.
+    Value zero = arith::ConstantIntOp::create(b, loc, off.getType(), 0);
+    off = arith::SelectOp::create(b, loc, m, off, zero);
     Value at = add(toIndex(off), col);
     int64_t bytes = t.getElementTypeBitWidth() / 8;
     int64_t align = pow2Divisor(
         std::gcd(knownMultiple(load.getOffsets()) * bytes, colMult * bytes),
         std::min<int64_t>(16, w * bytes));
     Value base = cur(load.getBase());
-    result = ifThenElse(
-        m, chunkT,
-        [&]() -> Value {
-          return vector::LoadOp::create(b, loc, chunkT, base, ValueRange{at},
-                                        false, llvm::MaybeAlign(align));
-        },
-        [&] { return zeros(chunkT); });
+    Value x = vector::LoadOp::create(b, loc, chunkT, base, ValueRange{at},
+                                     false, llvm::MaybeAlign(align));
+    result = arith::SelectOp::create(b, loc, m, x, zeros(chunkT));
   } else if (auto bc = dyn_cast_or_null<vector::BroadcastOp>(def)) {
     Value src = bc.getSource();
     if (!isa<VectorType>(src.getType())) {

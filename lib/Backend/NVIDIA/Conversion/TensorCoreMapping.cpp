@@ -79,6 +79,7 @@ private:
   }
 
   bool isDirect(Value kv, tile::LoadRowsOp *load = nullptr) const;
+  bool isReady(Value kv) const;
   SmallVector<Value> bFragments(bool qk, Value base, int64_t cols, int64_t j,
                                 int64_t s, int64_t n);
   struct StageTile {
@@ -172,6 +173,26 @@ bool TensorCoreDistributor::isDirect(Value kv, tile::LoadRowsOp *out) const {
   if (out)
     *out = load;
   return true;
+}
+
+/// Whether every value the K/V-side tile `kv` is computed from (row
+/// offsets, masks, scales) has been mapped already.
+bool TensorCoreDistributor::isReady(Value kv) const {
+  Operation *def = kv.getDefiningOp();
+  if (!def)
+    return false;
+  if (auto load = dyn_cast<tile::LoadRowsOp>(def))
+    return map.contains(load.getBase()) && map.contains(load.getOffsets()) &&
+           map.contains(load.getMask());
+  if (isa<arith::ConstantOp>(def))
+    return true;
+  if (def->getNumRegions() != 0)
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value o) {
+    if (isKV(o.getType()))
+      return isReady(o);
+    return !isa<VectorType>(o.getType()) && map.contains(o);
+  });
 }
 
 /// Writes every row of the K/V-side tile `kv` ([block_n x cols]) to shared
@@ -406,30 +427,28 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
     gpu::BarrierOp::create(b, loc);
   } else {
     gpu::BarrierOp::create(b, loc);
-    if (failed(stage({{op.getRhs(), smem, base, cols}})))
-      return failure();
-    // Start the V tile's copy too, so that it overlaps S = QK^T and the
-    // softmax (when its row offsets are known already).
-    int64_t pending = 0;
+    // Stage the V tile with K when everything it is computed from is known
+    // already: their copies (or loads) are then in flight together and the
+    // rows share their block-table lookups.
+    SmallVector<StageTile> tiles = {{op.getRhs(), smem, base, cols}};
     if (qk) {
       for (Operation *o = op->getNextNode(); o; o = o->getNextNode()) {
         auto pv = dyn_cast<vector::ContractionOp>(o);
         if (!pv)
           continue;
-        tile::LoadRowsOp vLoad;
-        if (isDirect(pv.getRhs(), &vLoad) && map.contains(vLoad.getOffsets()) &&
-            map.contains(vLoad.getMask())) {
-          auto pvRhs = cast<VectorType>(pv.getRhsType());
-          if (failed(stage({{pv.getRhs(), vSmem, vBase, pvRhs.getDimSize(1)}})))
-            return failure();
+        if (isReady(pv.getRhs())) {
+          tiles.push_back({pv.getRhs(), vSmem, vBase,
+                           cast<VectorType>(pv.getRhsType()).getDimSize(1)});
           preStaged.insert(pv);
-          pending = 1;
         }
         break;
       }
     }
-    if (isDirect(op.getRhs()))
-      NVVM::CpAsyncWaitGroupOp::create(b, loc, pending);
+    if (failed(stage(tiles)))
+      return failure();
+    if (llvm::any_of(tiles,
+                     [&](const StageTile &t) { return isDirect(t.kv); }))
+      NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
     gpu::BarrierOp::create(b, loc);
   }
   (void)smem;
