@@ -451,7 +451,6 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
       NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
     gpu::BarrierOp::create(b, loc);
   }
-  (void)smem;
 
   // A operand: 16-bit values of the query-side tile.
   Value a;
