@@ -339,9 +339,13 @@ std::optional<LogicalResult> FragmentCloner::cloneSpecial(Operation &op) {
   return std::nullopt;
 }
 
-FloatType mlir::attn::matrixComputeType(func::FuncOp fn, int64_t bm, int64_t bn,
-                                         int64_t colMultiple) {
-  MLIRContext *ctx = fn.getContext();
+std::optional<MatrixKernel>
+mlir::attn::matchMatrixKernel(func::FuncOp fn, int64_t colMultiple) {
+  auto tileAttr = fn->getAttrOfType<DenseI64ArrayAttr>("attn.tile");
+  auto kind = fn->getAttrOfType<StringAttr>("attn.kernel");
+  if (!tileAttr || !kind || kind.getValue() != "attention")
+    return std::nullopt;
+  int64_t bm = tileAttr[0], bn = tileAttr[1];
   FloatType cT;
   bool ok = bm % 16 == 0 && bn % 16 == 0 && bm != bn;
   fn.walk([&](Operation *op) {
@@ -359,9 +363,7 @@ FloatType mlir::attn::matrixComputeType(func::FuncOp fn, int64_t bm, int64_t bn,
     if (lhs.getDimSize(1) % 16 || rhs.getDimSize(1) % 16 ||
         !cast<VectorType>(c.getAccType()).getElementType().isF32())
       ok = false;
-    bool qk = c.getIndexingMapsArray()[1].getResult(0) ==
-              getAffineDimExpr(1, ctx);
-    if (!qk)
+    if (!isScoreProduct(c))
       return;
     auto ext = c.getLhs().getDefiningOp<arith::ExtFOp>();
     auto et = ext ? dyn_cast<FloatType>(
@@ -373,5 +375,8 @@ FloatType mlir::attn::matrixComputeType(func::FuncOp fn, int64_t bm, int64_t bn,
     else
       ok = false;
   });
-  return ok ? cT : FloatType();
+  if (!ok)
+    return std::nullopt;
+  auto [dk, dv] = kvTileWidths(fn);
+  return MatrixKernel{bm, bn, dk, dv, cT};
 }

@@ -31,6 +31,20 @@ LogicalResult TileCloner::cloneBlock(Block &src) {
 }
 
 
+bool mlir::attn::isScoreProduct(vector::ContractionOp c) {
+  return c.getIndexingMapsArray()[1].getResult(0) ==
+         getAffineDimExpr(1, c.getContext());
+}
+
+std::pair<int64_t, int64_t> mlir::attn::kvTileWidths(func::FuncOp fn) {
+  int64_t dk = 0, dv = 0;
+  fn.walk([&](vector::ContractionOp c) {
+    (isScoreProduct(c) ? dk : dv) =
+        cast<VectorType>(c.getRhsType()).getDimSize(1);
+  });
+  return {dk, dv};
+}
+
 LogicalResult
 TileCloner::cloneFor(scf::ForOp forOp,
                      llvm::function_ref<LogicalResult()> atBodyStart) {

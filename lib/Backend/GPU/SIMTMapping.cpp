@@ -185,8 +185,7 @@ LogicalResult Distributor::contract(vector::ContractionOp op) {
   auto rhsT = cast<VectorType>(op.getRhsType());
   if (!isTile(op.getLhsType()) || !isKV(rhsT))
     return op.emitError("SIMT mapping: unexpected contraction");
-  AffineMap rhsMap = op.getIndexingMapsArray()[1];
-  bool qk = rhsMap.getResult(0) == getAffineDimExpr(1, b.getContext());
+  bool qk = isScoreProduct(op);
   Value smem = materialize(op.getRhs(), qk ? kSmem : vSmem);
   if (!smem)
     return failure();
@@ -352,14 +351,8 @@ FailureOr<int64_t> mlir::attn::buildSIMTKernel(func::FuncOp fn,
                           << bm << ") != block_n (" << bn << ")";
 
   SmallVector<Type> workgroup;
-  int64_t dk = 0, dv = 0;
   if (distribute) {
-    fn.walk([&](vector::ContractionOp c) {
-      auto rhs = cast<VectorType>(c.getRhsType());
-      bool qk = c.getIndexingMapsArray()[1].getResult(0) ==
-                getAffineDimExpr(1, ctx);
-      (qk ? dk : dv) = rhs.getDimSize(1);
-    });
+    auto [dk, dv] = kvTileWidths(fn);
     auto ws = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
     workgroup.push_back(MemRefType::get({bn, dk}, b.getF32Type(), nullptr, ws));
     workgroup.push_back(MemRefType::get({bn, dv}, b.getF32Type(), nullptr, ws));

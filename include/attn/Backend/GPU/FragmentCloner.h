@@ -31,12 +31,17 @@ bool isElementwise(Operation *def);
 /// and values from outside the loop, through ops that can be recomputed.
 bool onlyOnIv(Value v, Block *body, Value iv, DenseSet<Value> &seen);
 
-/// The compute type of an attention kernel that a matrix-unit mapping can
-/// take (the 16-bit type of Q: bf16 or f16), or null: block_m and block_n
-/// multiples of 16 and different, contraction sizes multiples of 16, f32
-/// accumulation, query-side tiles of width 1 or a multiple of colMultiple.
-FloatType matrixComputeType(func::FuncOp fn, int64_t bm, int64_t bn,
-                            int64_t colMultiple);
+/// An attention kernel that a matrix-unit mapping can take: block_m and
+/// block_n multiples of 16 and different, contraction sizes multiples of
+/// 16, f32 accumulation, Q of a 16-bit type (the compute type, bf16 or
+/// f16), query-side tiles of width 1 or a multiple of colMultiple.
+struct MatrixKernel {
+  int64_t bm, bn; // block_m, block_n
+  int64_t dk, dv; // K and V tile widths
+  FloatType cT;   // compute type
+};
+std::optional<MatrixKernel> matchMatrixKernel(func::FuncOp fn,
+                                              int64_t colMultiple);
 
 class FragmentCloner : public TileCloner {
 protected:

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -56,6 +57,13 @@ protected:
   Location loc = b.getUnknownLoc();
   StringRef what;
 };
+
+/// Whether `c` is the score product S = Q K^T (K indexed [n, k]) rather than
+/// the output product P V.
+bool isScoreProduct(vector::ContractionOp c);
+/// The widths of the K and V tiles of an attention kernel (head_size,
+/// head_size_v), from its two products.
+std::pair<int64_t, int64_t> kvTileWidths(func::FuncOp fn);
 
 /// The gpu.func of a kernel function and its prologue.
 struct KernelFrame {

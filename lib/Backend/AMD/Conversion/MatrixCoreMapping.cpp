@@ -370,13 +370,10 @@ std::optional<LogicalResult>
 MatrixCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   if (shift.body)
     return std::nullopt;
-  MLIRContext *ctx = b.getContext();
   vector::ContractionOp qk, pv;
   for (Operation &o : *forOp.getBody())
     if (auto c = dyn_cast<vector::ContractionOp>(o))
-      (c.getIndexingMapsArray()[1].getResult(0) == getAffineDimExpr(1, ctx)
-           ? qk
-           : pv) = c;
+      (isScoreProduct(c) ? qk : pv) = c;
   Block *body = forOp.getBody();
   Value iv = forOp.getInductionVar();
   if (!qk || !pv || !prefetchable(qk.getRhs(), body, iv, bn) ||
@@ -458,9 +455,7 @@ LogicalResult MatrixCoreDistributor::contract(vector::ContractionOp op) {
   auto lhsT = cast<VectorType>(op.getLhsType());
   if (!isTile(lhsT) || !isKV(rhsT))
     return error(op, "unexpected contraction");
-  MLIRContext *ctx = b.getContext();
-  bool qk = op.getIndexingMapsArray()[1].getResult(0) ==
-            getAffineDimExpr(1, ctx);
+  bool qk = isScoreProduct(op);
 
   bool pipelined = shift.body && (op == pipe.qk || op == pipe.pv);
   if (!pipelined && !preStaged.contains(op)) {
@@ -474,8 +469,7 @@ LogicalResult MatrixCoreDistributor::contract(vector::ContractionOp op) {
         auto pv = dyn_cast<vector::ContractionOp>(o);
         if (!pv)
           continue;
-        if (pv.getIndexingMapsArray()[1].getResult(0) !=
-                getAffineDimExpr(1, ctx) &&
+        if (!isScoreProduct(pv) &&
             isReady(pv.getRhs())) {
           if (failed(stage(pv.getRhs(), /*transposed=*/true)))
             return failure();
@@ -656,22 +650,11 @@ MatrixCoreDistributor::cloneTarget(Operation &op) {
 FailureOr<int64_t>
 mlir::attn::amd::buildMatrixCoreKernel(func::FuncOp fn,
                                        gpu::GPUModuleOp gpuModule) {
-  auto tileAttr = fn->getAttrOfType<DenseI64ArrayAttr>("attn.tile");
-  auto kind = fn->getAttrOfType<StringAttr>("attn.kernel");
-  if (!tileAttr || !kind || kind.getValue() != "attention")
+  std::optional<MatrixKernel> k = matchMatrixKernel(fn, /*colMultiple=*/16);
+  if (!k)
     return int64_t(0);
-  int64_t bm = tileAttr[0], bn = tileAttr[1];
-  FloatType cT = matrixComputeType(fn, bm, bn, /*colMultiple=*/16);
-  if (!cT)
-    return int64_t(0);
+  auto [bm, bn, dk, dv, cT] = *k;
   MLIRContext *ctx = fn.getContext();
-  int64_t dk = 0, dv = 0;
-  fn.walk([&](vector::ContractionOp c) {
-    auto rhs = cast<VectorType>(c.getRhsType());
-    bool qk = c.getIndexingMapsArray()[1].getResult(0) ==
-              getAffineDimExpr(1, ctx);
-    (qk ? dk : dv) = rhs.getDimSize(1);
-  });
   OpBuilder b(gpuModule.getBodyRegion());
   auto ws = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   SmallVector<Type> workgroup = {

@@ -322,10 +322,7 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   vector::ContractionOp qk, pv;
   for (Operation &o : *forOp.getBody())
     if (auto c = dyn_cast<vector::ContractionOp>(o))
-      (c.getIndexingMapsArray()[1].getResult(0) ==
-               getAffineDimExpr(1, b.getContext())
-           ? qk
-           : pv) = c;
+      (isScoreProduct(c) ? qk : pv) = c;
   if (!qk || !pv)
     return std::nullopt;
   Block *body = forOp.getBody();
@@ -409,8 +406,7 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
   auto lhsT = cast<VectorType>(op.getLhsType());
   if (!isTile(lhsT) || !isKV(rhsT))
     return error(op, "unexpected contraction");
-  bool qk = op.getIndexingMapsArray()[1].getResult(0) ==
-            getAffineDimExpr(1, b.getContext());
+  bool qk = isScoreProduct(op);
   int64_t cols = rhsT.getDimSize(1);
   Value smem = qk ? kSmem : vSmem, base = qk ? kBase : vBase;
 
@@ -759,22 +755,11 @@ FailureOr<int64_t>
 mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
                                           gpu::GPUModuleOp gpuModule,
                                           int64_t rowsPerWarp) {
-  auto tileAttr = fn->getAttrOfType<DenseI64ArrayAttr>("attn.tile");
-  auto kind = fn->getAttrOfType<StringAttr>("attn.kernel");
-  if (!tileAttr || !kind || kind.getValue() != "attention")
+  std::optional<MatrixKernel> k = matchMatrixKernel(fn, /*colMultiple=*/8);
+  if (!k)
     return int64_t(0);
-  int64_t bm = tileAttr[0], bn = tileAttr[1];
-  FloatType cT = matrixComputeType(fn, bm, bn, /*colMultiple=*/8);
-  if (!cT)
-    return int64_t(0);
+  auto [bm, bn, dk, dv, cT] = *k;
   MLIRContext *ctx = fn.getContext();
-  int64_t dk = 0, dv = 0;
-  fn.walk([&](vector::ContractionOp c) {
-    auto rhs = cast<VectorType>(c.getRhsType());
-    bool qk = c.getIndexingMapsArray()[1].getResult(0) ==
-              getAffineDimExpr(1, ctx);
-    (qk ? dk : dv) = rhs.getDimSize(1);
-  });
   OpBuilder b(gpuModule.getBodyRegion());
   auto ws = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   SmallVector<Type> workgroup = {
