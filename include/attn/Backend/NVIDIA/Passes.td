@@ -14,21 +14,20 @@ def ConvertAttnTilesToNVVMPass : Pass<"convert-attn-tiles-to-nvvm", "ModuleOp"> 
 
     `mapping=tensor-core` (the default) maps attention kernels with 16-bit
     queries and head sizes that are multiples of 16 onto `mma.sync`
-    m16n8k16 (sm_80 and newer): `block_m / 16` warps, each owning 16 query
-    rows; scores and the accumulator in the mma.sync accumulator layout
-    (which is also the A-operand layout, so Q and P never leave registers);
-    row reductions by `shfl.xor`; K/V tiles gathered through the block table
-    into padded shared memory with `cp.async` (16-bit caches; the V copy
-    starts before `Q K^T`) or dequantized into it (fp8 / int8, rounded to
-    the compute type), and read as B fragments with `ldmatrix` (`.trans` for
-    V). P is rounded to the 16-bit compute type before `P V`, as in
-    FlashAttention.
+    m16n8k16 (sm_80 and newer): each warp owns `rows-per-warp` (16 or 32)
+    query rows; scores and the accumulator in the mma.sync accumulator
+    layout (which is also the A-operand layout, so Q and P never leave
+    registers); row reductions by `shfl.xor`; `exp` as `ex2.approx`, `tanh`
+    as `tanh.approx`; K/V tiles gathered through the block table into padded
+    shared memory with `cp.async`, double-buffered so that the copies of
+    tile i + 1 overlap the products of tile i (16-bit caches), or
+    dequantized into it by the threads (fp8 / int8, rounded to the compute
+    type), and read as B fragments with `ldmatrix` (`.trans` for V). P is
+    rounded to the 16-bit compute type before `P V`, as in FlashAttention.
 
     All other kernels (f32 models, head sizes that are not multiples of 16,
     reduce and cache-write kernels) and every kernel with `mapping=simt` use
-    the SIMT mapping, the correctness baseline: function becomes a `gpu.func` in `gpu.module
-    @attn_kernels` (with the `#nvvm.target` of `chip`), one CUDA block per
-    program (block ids are the program ids). In attention kernels thread
+    the SIMT mapping, the correctness baseline. In its attention kernels thread
     `t` owns row `t` of every `[block_m x C]` tile (a `vector<C>` in its
     registers) and the value of row `t` of every `[block_m]` vector;
     `[block_n]` vectors (key positions, block-table entries) are computed by
