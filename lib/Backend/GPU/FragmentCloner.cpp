@@ -380,3 +380,12 @@ mlir::attn::matchMatrixKernel(func::FuncOp fn, int64_t colMultiple) {
   auto [dk, dv] = kvTileWidths(fn);
   return MatrixKernel{bm, bn, dk, dv, cT};
 }
+
+std::pair<vector::ContractionOp, vector::ContractionOp>
+FragmentCloner::loopProducts(scf::ForOp forOp) {
+  vector::ContractionOp qk, pv;
+  for (Operation &o : *forOp.getBody())
+    if (auto c = dyn_cast<vector::ContractionOp>(o))
+      (isScoreProduct(c) ? qk : pv) = c;
+  return {qk, pv};
+}

@@ -49,6 +49,19 @@ protected:
                  KernelFrame &frame)
       : TileCloner(b, what), bm(bm), bn(bn), frame(frame) {}
 
+public:
+  /// Rebuilds the body of kernel `fn` into the frame's gpu.func; `map`
+  /// holds fn's arguments (createKernelFrame).
+  LogicalResult cloneKernel(func::FuncOp fn, IRMapping map) {
+    this->map = std::move(map);
+    prologue(fn.getLoc());
+    return cloneBlock(fn.getBody().front());
+  }
+
+protected:
+  /// The thread-index values the mapping's layouts need (and `rows`).
+  virtual void prologue(Location l) = 0;
+
   /// Dispatches the ops a matrix-unit mapping distributes: K/V-side tiles
   /// are skipped (built where a product needs them), the two products, the
   /// KV loop, row reductions, row loads / stores, broadcasts into tiles and
@@ -125,12 +138,28 @@ protected:
   struct Shift {
     Block *body = nullptr; // the original loop body
     Value iv;              // its induction variable
+    vector::ContractionOp qk, pv; // its two products
     Value shiftIv;         // the iteration `shifted` values are built for
     Value inRange;         // optional: masks the rebuilt row loads
     IRMapping shifted;
     bool shifting = false;
   } shift;
   Value cur(Value v) { return shift.shifting ? shiftedValue(v) : get(v); }
+  /// The two products (Q K^T, P V) directly in a loop body; null if absent.
+  static std::pair<vector::ContractionOp, vector::ContractionOp>
+  loopProducts(scf::ForOp forOp);
+  /// Starts pipelining `forOp` (shift.body, iv, qk, pv).
+  void startPipeline(scf::ForOp forOp, vector::ContractionOp qk,
+                     vector::ContractionOp pv) {
+    shift.body = forOp.getBody();
+    shift.iv = forOp.getInductionVar();
+    shift.qk = qk;
+    shift.pv = pv;
+  }
+  /// Whether `op` is a product of the loop being pipelined.
+  bool isPipelined(vector::ContractionOp op) const {
+    return shift.body && (op == shift.qk || op == shift.pv);
+  }
   Value shiftedValue(Value v);
 
   int64_t bm, bn;

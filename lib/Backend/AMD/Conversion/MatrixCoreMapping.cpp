@@ -78,9 +78,8 @@ public:
         colPattern.push_back(16 * t + i);
   }
 
-  void prologue(Location l);
-
 private:
+  void prologue(Location l) override;
   Type mapType(Type t) const override;
   std::optional<LogicalResult> cloneTarget(Operation &op) override;
   // Columns of the thread in an mfma 16x16 C tile: 16t + i + 4 (lane / 16).
@@ -112,10 +111,7 @@ private:
   };
   // (The rebuilt values of iteration i + 1 are FragmentCloner::shift; its
   // inRange, shiftIv < upper bound, masks the prefetched loads.)
-  struct Pipeline {
-    Operation *qk = nullptr, *pv = nullptr;
-    SmallVector<Chunk> chunks; // prefetched, to be written at the body end
-  } pipe;
+  SmallVector<Chunk> prefetched; // to be written to LDS at the body end
 
   LogicalResult contract(vector::ContractionOp op) override;
   LogicalResult reduce(vector::MultiDimReductionOp op) override;
@@ -337,7 +333,7 @@ LogicalResult MatrixCoreDistributor::prefetchLoads(Value kv, Value row,
 LogicalResult MatrixCoreDistributor::finishPrefetch() {
   gpu::BarrierOp::create(b, loc);
   shift.shifting = true;
-  for (Chunk &c : pipe.chunks) {
+  for (Chunk &c : prefetched) {
     OpBuilder::InsertionGuard guard(b);
     int64_t cols = cast<VectorType>(c.kv.getType()).getDimSize(1);
     std::optional<IRMapping> outside;
@@ -357,7 +353,7 @@ LogicalResult MatrixCoreDistributor::finishPrefetch() {
       shift.shifted = std::move(*outside);
   }
   shift.shifting = false;
-  pipe.chunks.clear();
+  prefetched.clear();
   return success();
 }
 
@@ -370,19 +366,13 @@ std::optional<LogicalResult>
 MatrixCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   if (shift.body)
     return std::nullopt;
-  vector::ContractionOp qk, pv;
-  for (Operation &o : *forOp.getBody())
-    if (auto c = dyn_cast<vector::ContractionOp>(o))
-      (isScoreProduct(c) ? qk : pv) = c;
+  auto [qk, pv] = loopProducts(forOp);
   Block *body = forOp.getBody();
   Value iv = forOp.getInductionVar();
   if (!qk || !pv || !prefetchable(qk.getRhs(), body, iv, bn) ||
       !prefetchable(pv.getRhs(), body, iv, bn))
     return std::nullopt;
-  shift.body = body;
-  shift.iv = iv;
-  pipe.qk = qk;
-  pipe.pv = pv;
+  startPipeline(forOp, qk, pv);
   Value lb = get(forOp.getLowerBound()), ub = get(forOp.getUpperBound());
   Value step = get(forOp.getStep());
   auto tiles = {std::pair{qk.getRhs(), false}, std::pair{pv.getRhs(), true}};
@@ -413,7 +403,7 @@ MatrixCoreDistributor::pipelineLoop(scf::ForOp forOp) {
       Value src = directSource(kv);
       for (int64_t k = 0; k * threads < total; ++k) {
         auto [id, row, col] = chunkPos(k, transposed, cols, /*clamp=*/true);
-        Chunk &c = pipe.chunks.emplace_back();
+        Chunk &c = prefetched.emplace_back();
         c.kv = kv;
         c.id = (k + 1) * threads > total ? id : Value();
         c.row = row;
@@ -426,7 +416,7 @@ MatrixCoreDistributor::pipelineLoop(scf::ForOp forOp) {
     shift.shifting = false;
     return success();
   });
-  pipe = Pipeline();
+  prefetched.clear();
   shift = Shift();
   return result;
 }
@@ -457,7 +447,7 @@ LogicalResult MatrixCoreDistributor::contract(vector::ContractionOp op) {
     return error(op, "unexpected contraction");
   bool qk = isScoreProduct(op);
 
-  bool pipelined = shift.body && (op == pipe.qk || op == pipe.pv);
+  bool pipelined = isPipelined(op);
   if (!pipelined && !preStaged.contains(op)) {
     gpu::BarrierOp::create(b, loc);
     if (failed(stage(op.getRhs(), /*transposed=*/!qk)))
@@ -665,9 +655,7 @@ mlir::attn::amd::buildMatrixCoreKernel(func::FuncOp fn,
   KernelFrame frame =
       createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
   MatrixCoreDistributor d(b, bm, bn, cT, frame);
-  d.map = std::move(map);
-  d.prologue(fn.getLoc());
-  if (failed(d.cloneBlock(fn.getBody().front())))
+  if (failed(d.cloneKernel(fn, std::move(map))))
     return failure();
   return threads;
 }

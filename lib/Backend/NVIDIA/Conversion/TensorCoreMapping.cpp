@@ -61,9 +61,8 @@ public:
         colPattern.push_back(8 * j + c);
   }
 
-  void prologue(Location l);
-
 private:
+  void prologue(Location l) override;
   Type mapType(Type t) const override;
   std::optional<LogicalResult> cloneTarget(Operation &op) override;
   // Columns of the thread in an m16n8 accumulator: 8j + c + 2q.
@@ -94,10 +93,7 @@ private:
   // (the rebuilt values of iteration i + 1 are FragmentCloner::shift).
   std::optional<LogicalResult> pipelineLoop(scf::ForOp forOp) override;
   LogicalResult prefetch(Value iv, Value ub, Value buf);
-  struct Pipeline {
-    Value buf; // index 0 / 1: the current iteration's buffer
-    Operation *qk = nullptr, *pv = nullptr;
-  } pipe;
+  Value buf; // index 0 / 1: the pipelined iteration's buffer
 
   LogicalResult contract(vector::ContractionOp op) override;
   LogicalResult reduce(vector::MultiDimReductionOp op) override;
@@ -285,8 +281,7 @@ Value TensorCoreDistributor::bufPtr(Value base, Value buf, int64_t cols) {
 /// into buffer `buf`: one commit group (empty past the end); K and V rows
 /// share their block-table lookups.
 LogicalResult TensorCoreDistributor::prefetch(Value iv, Value ub, Value buf) {
-  auto qk = cast<vector::ContractionOp>(pipe.qk);
-  auto pv = cast<vector::ContractionOp>(pipe.pv);
+  vector::ContractionOp qk = shift.qk, pv = shift.pv;
   int64_t dk = cast<VectorType>(qk.getRhsType()).getDimSize(1);
   int64_t dv = cast<VectorType>(pv.getRhsType()).getDimSize(1);
   Value inRange =
@@ -319,10 +314,7 @@ std::optional<LogicalResult>
 TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   if (shift.body)
     return std::nullopt;
-  vector::ContractionOp qk, pv;
-  for (Operation &o : *forOp.getBody())
-    if (auto c = dyn_cast<vector::ContractionOp>(o))
-      (isScoreProduct(c) ? qk : pv) = c;
+  auto [qk, pv] = loopProducts(forOp);
   if (!qk || !pv)
     return std::nullopt;
   Block *body = forOp.getBody();
@@ -336,10 +328,7 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
         !onlyOnIv(load.getMask(), body, iv, seen))
       return std::nullopt;
   }
-  shift.body = body;
-  shift.iv = iv;
-  pipe.qk = qk;
-  pipe.pv = pv;
+  startPipeline(forOp, qk, pv);
   Value lb = get(forOp.getLowerBound()), ub = get(forOp.getUpperBound());
   Value step = get(forOp.getStep());
   if (failed(prefetch(lb, ub, idx(0))))
@@ -348,13 +337,12 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
     Value now = get(iv);
     Value i = arith::DivSIOp::create(
         b, loc, arith::SubIOp::create(b, loc, now, lb), step);
-    pipe.buf = arith::RemSIOp::create(b, loc, i, idx(2));
+    buf = arith::RemSIOp::create(b, loc, i, idx(2));
     gpu::BarrierOp::create(b, loc);
     Value next = add(now, step);
-    Value other = arith::SubIOp::create(b, loc, idx(1), pipe.buf);
+    Value other = arith::SubIOp::create(b, loc, idx(1), buf);
     return prefetch(next, ub, other);
   });
-  pipe = Pipeline();
   shift = Shift();
   return result;
 }
@@ -410,14 +398,14 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
   int64_t cols = rhsT.getDimSize(1);
   Value smem = qk ? kSmem : vSmem, base = qk ? kBase : vBase;
 
-  if (shift.body && (op == pipe.qk || op == pipe.pv)) {
+  if (isPipelined(op)) {
     // Outstanding: tile i (K and V) and tile i + 1; Q K^T waits for tile
     // i, P V finds it there.
     if (qk) {
       NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
       gpu::BarrierOp::create(b, loc);
     }
-    base = bufPtr(base, pipe.buf, cols);
+    base = bufPtr(base, buf, cols);
   } else if (preStaged.contains(op)) {
     NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
     gpu::BarrierOp::create(b, loc);
@@ -772,9 +760,7 @@ mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
   KernelFrame frame =
       createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
   TensorCoreDistributor d(b, bm, bn, mt, cT, frame);
-  d.map = std::move(map);
-  d.prologue(fn.getLoc());
-  if (failed(d.cloneBlock(fn.getBody().front())))
+  if (failed(d.cloneKernel(fn, std::move(map))))
     return failure();
   return threads;
 }
