@@ -52,6 +52,7 @@ private:
   Value loadKVTile(Value mem, Value rowOff, Value valid, int64_t cols,
                    int64_t rowElems, Value descale);
   Value scores(Value qTile, Value kTile, Value j0);
+  Value maskNeeded(Value j0);
   void epilogue(Value m, Value l, Value acc);
 
   const Variant &v;
@@ -63,6 +64,7 @@ private:
   // Per-program values, set by build().
   Value seq, qStart, qLen, qBlk, seqLen, ctx, kvh, seg, kvBase;
   Value rowValid, posI, qi, head, token; // vector<bm>
+  Value minPos, maxPos; // positions of the block's first and last query
 };
 
 } // namespace
@@ -141,8 +143,42 @@ Value AttentionKernelBuilder::loadKVTile(Value mem, Value rowOff, Value valid,
   return t.fmul(data, scale);
 }
 
-/// S = scale * Q K^T with softcap, ALiBi, qq-bias and the mask applied, for
-/// the KV tile starting at key position j0.
+/// log2(e): scores are kept in log2 units (natural-log scores times
+/// log2(e)) so that the softmax exponentials are exp2; the factor joins the
+/// scale (one multiply per score, as before) and the log-sum-exp leaves the
+/// kernel in natural units.
+static constexpr double kLog2e = 1.4426950408889634;
+static constexpr double kLn2 = 0.6931471805599453;
+
+/// Whether the KV tile starting at key j0 can hold a pair the mask removes,
+/// as a scalar: keys past the sequence; for causal a key after the block's
+/// first query; for a window a key before the last query's left edge or
+/// after the first query's right edge; for chunks a chunk too far back.
+/// Rows past the sequence's queries are not considered: they are never
+/// stored. An mm-prefix range only adds pairs, so it never makes a tile
+/// whose causal/window mask is full need a mask.
+Value AttentionKernelBuilder::maskNeeded(Value j0) {
+  Value end = t.add(j0, t.idx(bn)); // one past the tile's last key
+  Value need = t.cmp(CmpIPredicate::sgt, end, seqLen);
+  auto any = [&](CmpIPredicate p, Value x, Value y) {
+    need = t.lor(need, t.cmp(p, x, y));
+  };
+  if (v.causal)
+    any(CmpIPredicate::sgt, end, t.add(minPos, t.idx(1)));
+  if (v.windowLeft >= 0)
+    any(CmpIPredicate::slt, j0, t.sub(maxPos, t.idx(v.windowLeft)));
+  if (v.windowRight >= 0)
+    any(CmpIPredicate::sgt, end, t.add(minPos, t.idx(v.windowRight + 1)));
+  if (v.chunkSize > 0) {
+    Value c = t.idx(v.chunkSize);
+    any(CmpIPredicate::sgt, t.sub(t.div(maxPos, c), t.div(j0, c)),
+        t.idx(v.chunkLookback));
+  }
+  return need;
+}
+
+/// S = scale * Q K^T (in log2 units) with softcap, ALiBi, qq-bias and the
+/// mask applied, for the KV tile starting at key position j0.
 Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
   OpBuilder &b = t.b;
   MLIRContext *mctx = b.getContext();
@@ -162,11 +198,15 @@ Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
                                AffineMap::get(3, 0, {n, k}, mctx),
                                AffineMap::get(3, 0, {m, n}, mctx)}),
       b.getArrayAttr({par, par, red}));
-  s = t.fmul(s, t.floatConst(sT, v.scale));
   if (v.softcap > 0) {
-    Value c = t.floatConst(sT, v.softcap);
-    s = t.fmul(c, math::TanhOp::create(b, t.loc, t.fdiv(s, c)));
+    // cap * tanh(scale * s / cap), times log2(e).
+    s = t.fmul(s, t.floatConst(sT, v.scale / v.softcap));
+    s = t.fmul(t.floatConst(sT, v.softcap * kLog2e),
+               math::TanhOp::create(b, t.loc, s));
+  } else {
+    s = t.fmul(s, t.floatConst(sT, v.scale * kLog2e));
   }
+  VectorType rowF = VectorType::get({bm}, b.getF32Type());
 
   // Positions: i (query) per row, j (key) per column.
   Value cols = t.add(t.iota(bn, b.getI32Type()), t.splat(t.toI32(j0), {bn}));
@@ -178,7 +218,8 @@ Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
         arg(abi::kAlibiSlopes), ValueRange{t.idx(0)}, head,
         t.splat(arith::ConstantIntOp::create(b, t.loc, 1, 1), {bm}),
         t.floatConst(VectorType::get({bm}, b.getF32Type()), 0.0));
-    Value slope = t.rowsToTile(slopes, bn);
+    Value slope =
+        t.rowsToTile(t.fmul(slopes, t.floatConst(rowF, kLog2e)), bn);
     Value bias;
     if (*v.alibi == AlibiKind::plain) {
       bias = arith::SIToFPOp::create(b, t.loc, sT, t.sub(pj, pi));
@@ -214,10 +255,20 @@ Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
         vector::ShapeCastOp::create(b, t.loc, flatI, idx),
         vector::ShapeCastOp::create(b, t.loc, flatM, inQ),
         t.floatConst(flatF, 0.0));
-    s = t.fadd(s, vector::ShapeCastOp::create(b, t.loc, sT, bias));
+    s = t.fadd(s, t.fmul(vector::ShapeCastOp::create(b, t.loc, sT, bias),
+                         t.floatConst(sT, kLog2e)));
   }
 
-  // The mask: (causal and window/chunk) or (i, j in one mm-prefix range).
+  // The mask: (causal and window/chunk) or (i, j in one mm-prefix range),
+  // built only for tiles that can hold a removed pair: a branch uniform
+  // over the program, so the interior tiles of a causal or window block
+  // (and all but the last tile of a decode step) pay nothing for it.
+  auto masked = scf::IfOp::create(b, t.loc, TypeRange{sT}, maskNeeded(j0),
+                                  /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&masked.getElseRegion().front());
+  scf::YieldOp::create(b, t.loc, s);
+  b.setInsertionPointToStart(&masked.getThenRegion().front());
   Value base = t.intConst(VectorType::get({bm, bn}, b.getI1Type()), 1);
   if (v.causal)
     base = t.land(base, t.cmp(CmpIPredicate::sle, pj, pi));
@@ -254,7 +305,8 @@ Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
   }
   keep = t.land(keep, base);
   Value ninf = t.splat(t.negInf(), {bm, bn});
-  return t.select(keep, s, ninf);
+  scf::YieldOp::create(b, t.loc, t.select(keep, s, ninf));
+  return masked.getResult(0);
 }
 
 void AttentionKernelBuilder::epilogue(Value m, Value l, Value acc) {
@@ -265,7 +317,10 @@ void AttentionKernelBuilder::epilogue(Value m, Value l, Value acc) {
   Value hasKeys = t.fcmp(CmpFPredicate::OGT, l, zeroRow);
   Value inv = t.select(hasKeys, t.fdiv(t.floatConst(rowT, 1.0), l), zeroRow);
   Value o = t.fmul(acc, t.rowsToTile(inv, dv));
-  Value lse = t.select(hasKeys, t.fadd(m, math::LogOp::create(b, t.loc, l)),
+  // m is in log2 units; the log-sum-exp leaves in natural units.
+  Value lse = t.select(hasKeys,
+                       t.fadd(t.fmul(m, t.floatConst(rowT, kLn2)),
+                              math::LogOp::create(b, t.loc, l)),
                        t.splat(t.negInf(), {bm}));
 
   VectorType i64Row = VectorType::get({bm}, b.getI64Type());
@@ -348,8 +403,8 @@ void AttentionKernelBuilder::build() {
   Value qTile = t.convertFloat(qRaw, b.getF32Type());
 
   // KV range this block's mask can reach, in whole tiles.
-  Value minPos = t.add(ctx, t.mul(qBlk, t.idx(bq)));
-  Value maxPos = t.sub(
+  minPos = t.add(ctx, t.mul(qBlk, t.idx(bq)));
+  maxPos = t.sub(
       t.add(ctx, t.min(qLen, t.mul(t.add(qBlk, t.idx(1)), t.idx(bq)))),
       t.idx(1));
   Value lo = t.idx(0), hi = seqLen;
@@ -388,9 +443,12 @@ void AttentionKernelBuilder::build() {
   Value l0 = t.floatConst(rowT, 0.0);
   if (v.sinks && mode == Mode::TwoD) {
     // The sink joins the denominator: start from m = sink, l = 1.
-    m0 = vector::GatherOp::create(
-        b, t.loc, rowT, arg(abi::kSinks), ValueRange{t.idx(0)}, head,
-        t.splat(arith::ConstantIntOp::create(b, t.loc, 1, 1), {bm}), m0);
+    m0 = t.fmul(vector::GatherOp::create(
+                    b, t.loc, rowT, arg(abi::kSinks), ValueRange{t.idx(0)},
+                    head,
+                    t.splat(arith::ConstantIntOp::create(b, t.loc, 1, 1), {bm}),
+                    m0),
+                t.floatConst(rowT, kLog2e));
     l0 = t.floatConst(rowT, 1.0);
   }
   VectorType accT = VectorType::get({bm, v.headSizeV}, b.getF32Type());
@@ -440,9 +498,9 @@ void AttentionKernelBuilder::build() {
             ArrayRef<int64_t>{1});
         Value isInf = t.fcmp(CmpFPredicate::OEQ, mNew, t.splat(t.negInf(), {bm}));
         Value mSafe = t.select(isInf, t.floatConst(rowT, 0.0), mNew);
-        Value p = math::ExpOp::create(b, t.loc,
-                                      t.fsub(s, t.rowsToTile(mSafe, bn)));
-        Value alpha = math::ExpOp::create(b, t.loc, t.fsub(m, mSafe));
+        Value p = math::Exp2Op::create(b, t.loc,
+                                       t.fsub(s, t.rowsToTile(mSafe, bn)));
+        Value alpha = math::Exp2Op::create(b, t.loc, t.fsub(m, mSafe));
         Value rowSum = vector::MultiDimReductionOp::create(
             b, t.loc, vector::CombiningKind::ADD, p, t.floatConst(rowT, 0.0),
             ArrayRef<int64_t>{1});

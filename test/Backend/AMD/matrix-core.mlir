@@ -40,7 +40,7 @@
 // CHECK:           vector.reduction <maxnumf>, %{{.+}} : vector<8xf32> into f32
 // CHECK:           gpu.shuffle  xor %{{.+}}, %c16_i32{{.*}}, %c64_i32{{.*}} : f32
 // CHECK:           gpu.shuffle  xor %{{.+}}, %c32_i32{{.*}}, %c64_i32{{.*}} : f32
-// CHECK:           math.exp %{{.+}} : vector<8xf32>
+// CHECK:           math.exp2 %{{.+}} : vector<8xf32>
 // P is rounded to bf16 in registers: the B operand of O^T = V^T P^T.
 // CHECK:           arith.truncf %{{.+}} : vector<8xf32> to vector<8xbf16>
 // CHECK-NOT:       gpu.barrier

@@ -3,6 +3,11 @@
 // Causal: the KV loop stops at the last query position of the block
 // (min(seq_len, max_pos + 1)): tiles above the diagonal are never visited.
 // The loop carries the running max, the running sum and the accumulator.
+// Scores are in log2 units (scale * log2(e) = 0.125 * 1.4427) and the
+// softmax uses exp2. The mask is built only under an scf.if taken by the
+// tiles that reach past the sequence (j + 32 > seq_len) or past the block's
+// first query (j + 32 > min_pos + 1); the other tiles yield the scores
+// as they are.
 // CHECK-LABEL: func.func @causal_2d
 // CHECK-SAME:    attn.grid = array<i64: -1, 1, 1>
 // CHECK:         scf.for {{.*}} iter_args
@@ -14,10 +19,20 @@
 // CHECK:           scf.for %[[J:.+]] = %c0 to %[[HI]] step %c32 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (vector<4xf32>, vector<4xf32>, vector<4x64xf32>)
 // CHECK:             vector.gather
 // CHECK:             %[[K:.+]] = attn_tile.load_rows {{.*}} -> vector<32x64xf32>
-// CHECK:             vector.contract {{.*}} %[[Q]], %[[K]]
-// CHECK:             arith.cmpi sle
-// CHECK:             vector.multi_reduction <maxnumf>
-// CHECK:             math.exp
+// CHECK:             %[[S:.+]] = vector.contract {{.*}} %[[Q]], %[[K]]
+// CHECK:             %[[SL2:.+]] = arith.mulf %[[S]], %cst{{.*}} : vector<4x32xf32>
+// CHECK:             %[[PAST:.+]] = arith.cmpi sgt, %[[JEND:.+]], %{{.+}} : index
+// CHECK:             %[[DIAG:.+]] = arith.cmpi sgt, %[[JEND]], %{{.+}} : index
+// CHECK:             %[[NEED:.+]] = arith.ori %[[PAST]], %[[DIAG]] : i1
+// CHECK:             %[[MASKED:.+]] = scf.if %[[NEED]] -> (vector<4x32xf32>) {
+// CHECK:               arith.cmpi sle
+// CHECK:               %[[SEL:.+]] = arith.select %{{.+}}, %[[SL2]], %{{.+}} : vector<4x32xi1>, vector<4x32xf32>
+// CHECK:               scf.yield %[[SEL]]
+// CHECK:             } else {
+// CHECK:               scf.yield %[[SL2]]
+// CHECK:             }
+// CHECK:             vector.multi_reduction <maxnumf>, %[[MASKED]]
+// CHECK:             math.exp2
 // CHECK:             vector.multi_reduction <add>
 // CHECK:             attn_tile.load_rows
 // CHECK:             vector.contract
@@ -78,10 +93,12 @@ func.func @encoder(%q: memref<?x2x32xf16>, %k: memref<?x2x32xf16>, %v: memref<?x
 // -----
 
 // mm-prefix ranges can reach past the diagonal, so the loop is not cut; the
-// ranges are scanned per tile. Sinks start the softmax at (m = sink, l = 1).
+// ranges are scanned per tile. Sinks start the softmax at (m = sink, l = 1),
+// the sink in log2 units.
 // CHECK-LABEL: func.func @vision_2d
 // CHECK:         %[[SINK:.+]] = vector.gather %arg10
-// CHECK:         scf.for %{{.+}} = %c0 to %{{.+}} step %c32 iter_args(%{{.+}} = %[[SINK]],
+// CHECK:         %[[SINK2:.+]] = arith.mulf %[[SINK]], %cst{{.*}} : vector<4xf32>
+// CHECK:         scf.for %{{.+}} = %c0 to %{{.+}} step %c32 iter_args(%{{.+}} = %[[SINK2]],
 // CHECK:           scf.for {{.*}} -> (vector<4x32xi1>)
 // CHECK:           arith.ori
 func.func @vision(%q: memref<?x4x64xbf16>, %k: memref<?x16x1x64xbf16>, %v: memref<?x16x1x64xbf16>,

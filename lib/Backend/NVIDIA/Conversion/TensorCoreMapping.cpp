@@ -675,17 +675,18 @@ LogicalResult TensorCoreDistributor::broadcast(vector::BroadcastOp op) {
   return error(op, "unexpected broadcast into a query-side tile");
 }
 
-/// exp and tanh of the distributed scores, on the special-function unit:
-/// exp(x) = ex2.approx.ftz(x * log2(e)) (relative error 2^-22), tanh by
+/// exp2, exp and tanh of the distributed scores, on the special-function
+/// unit: exp2(x) = ex2.approx.ftz(x), exp(x) = ex2.approx.ftz(x * log2(e))
+/// (relative error 2^-22), tanh by
 /// tanh.approx.f32 (2^-11; softcap's tanh, as FlashAttention computes it).
 LogicalResult TensorCoreDistributor::fastMath(Operation &op) {
   Value x = get(op.getOperand(0));
   auto vt = cast<VectorType>(x.getType());
   if (!vt.getElementType().isF32())
     return error(&op, "expected f32 operands");
-  bool exp = isa<math::ExpOp>(op);
+  bool exp = isa<math::ExpOp, math::Exp2Op>(op);
   Type f32 = b.getF32Type();
-  if (exp)
+  if (isa<math::ExpOp>(op))
     x = arith::MulFOp::create(
         b, loc, x,
         arith::ConstantOp::create(
@@ -712,7 +713,7 @@ LogicalResult TensorCoreDistributor::fastMath(Operation &op) {
 
 std::optional<LogicalResult>
 TensorCoreDistributor::cloneTarget(Operation &op) {
-  if (isa<math::ExpOp, math::TanhOp>(op) &&
+  if (isa<math::ExpOp, math::Exp2Op, math::TanhOp>(op) &&
       op.getResult(0).getType() != mapType(op.getResult(0).getType()))
     return fastMath(op);
   return std::nullopt;
