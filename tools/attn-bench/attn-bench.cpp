@@ -24,11 +24,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Reference/DeviceRun.h"
 #include "Reference/Inputs.h"
 #include "Reference/Npy.h"
 #include "Reference/Reference.h"
 
-#include "attn/Runtime/Json.h"
 #include "attn/Runtime/Runtime.h"
 #include "attn/Spec/Spec.h"
 #if ATTN_BENCH_WITH_COMPILER
@@ -177,65 +177,6 @@ Args parseArgs(int argc, char **argv) {
   return a;
 }
 
-/// A spec string from a manifest entry (for --bundle without --spec).
-std::optional<std::string> specFromManifest(const rt::KernelInfo &info,
-                                            std::string &error) {
-  auto parsed = rt::json::parse(info.json);
-  if (!parsed.isOk()) {
-    error = "cannot parse the manifest entry of '" + info.name +
-            "': " + parsed.status().message();
-    return std::nullopt;
-  }
-  const rt::json::Value &e = *parsed;
-  auto integer = [&](const char *key, int64_t def) {
-    const rt::json::Value *v = e.get(key);
-    return v && v->isNumber() ? static_cast<int64_t>(v->asNumber()) : def;
-  };
-  auto number = [&](const char *key, double def) {
-    const rt::json::Value *v = e.get(key);
-    return v && v->isNumber() ? v->asNumber() : def;
-  };
-  auto string = [&](const char *key, const std::string &def) {
-    const rt::json::Value *v = e.get(key);
-    return v && v->isString() ? v->asString() : def;
-  };
-  std::ostringstream os;
-  os.precision(17);
-  std::string kvDtype = string("kv_dtype", "auto");
-  if (kvDtype == "f32" || kvDtype == "f16" || kvDtype == "bf16")
-    kvDtype = "auto";
-  os << "name=" << info.name;
-  if (info.kind == rt::KernelKind::CacheWrite) {
-    os << ",kind=cache_write,kv_heads=" << info.kvHeads
-       << ",head_size=" << info.headSize << ",head_size_v=" << info.headSizeV
-       << ",dtype=" << string("dtype", "bf16") << ",kv_dtype=" << kvDtype
-       << ",block_size=" << info.blockSize;
-    return os.str();
-  }
-  std::string alibi = string("alibi", "none");
-  os << ",kind=attention,kv=" << string("kv_layout", "paged")
-     << ",heads=" << info.heads << ",kv_heads=" << info.kvHeads
-     << ",head_size=" << info.headSize << ",head_size_v=" << info.headSizeV
-     << ",dtype=" << string("dtype", "bf16") << ",kv_dtype=" << kvDtype
-     << ",out_dtype=" << string("out_dtype", string("dtype", "bf16"))
-     << (info.blockSize > 0 ? ",block_size=" + std::to_string(info.blockSize)
-                            : std::string())
-     << ",causal=" << integer("causal", 1)
-     << ",window=" << integer("window_left", -1) << ":"
-     << integer("window_right", -1) << ",softcap=" << number("softcap", 0)
-     << ",sinks=" << integer("sinks", 0) << ",alibi="
-     << (alibi == "none"   ? "0"
-         : alibi == "sqrt" ? "sqrt"
-                           : "1")
-     << ",mm_prefix=" << integer("mm_prefix", 0);
-  if (integer("chunk_size", 0) > 0)
-    os << ",chunk=" << integer("chunk_size", 0) << ":"
-       << integer("chunk_lookback", 0);
-  os << ",qq_bias=" << integer("qq_bias", 0) << ",lse=" << integer("lse", 0)
-     << ",scale=" << number("scale", 0);
-  return os.str();
-}
-
 /// A JSON number, or null when not finite.
 std::string num(double x) {
   if (!std::isfinite(x))
@@ -262,59 +203,6 @@ struct TempDir {
       std::error_code ec;
       fs::remove_all(path, ec);
     }
-  }
-};
-
-/// Device copies of the host tensors of a run (GPU targets): up() copies a
-/// host tensor to device memory and returns the device reference; down()
-/// copies a device tensor back into its host twin.
-struct DeviceMirror {
-  rt::Device &device;
-  std::vector<void *> owned;
-  explicit DeviceMirror(rt::Device &device) : device(device) {}
-  ~DeviceMirror() {
-    for (void *p : owned)
-      (void)device.free(p);
-  }
-  static size_t bytes(const rt::TensorRef &t) {
-    return size_t(t.numElements()) * rt::dtypeSize(t.dtype);
-  }
-  rt::TensorRef up(rt::TensorRef t) {
-    if (!t.data || device.isHostAccessible())
-      return t;
-    size_t n = std::max<size_t>(bytes(t), 1);
-    auto p = device.allocateRaw(n);
-    if (!p.isOk())
-      fail(p.status().toString());
-    owned.push_back(*p);
-    rt::Status st = device.copyToDevice(*p, t.data, bytes(t));
-    if (!st.isOk())
-      fail(st.toString());
-    t.data = *p;
-    return t;
-  }
-  void down(const rt::TensorRef &host, const rt::TensorRef &dev) {
-    if (!host.data || host.data == dev.data)
-      return;
-    rt::Status st = device.synchronize();
-    if (st.isOk())
-      st = device.copyToHost(host.data, dev.data, bytes(host));
-    if (!st.isOk())
-      fail(st.toString());
-  }
-  rt::AttentionArgs up(const rt::AttentionArgs &h) {
-    rt::AttentionArgs d = h;
-    for (auto m : {&rt::AttentionArgs::q, &rt::AttentionArgs::kCache,
-                   &rt::AttentionArgs::vCache, &rt::AttentionArgs::blockTable,
-                   &rt::AttentionArgs::seqLens, &rt::AttentionArgs::cuSeqlensQ,
-                   &rt::AttentionArgs::cuSeqlensK, &rt::AttentionArgs::sinks,
-                   &rt::AttentionArgs::alibiSlopes,
-                   &rt::AttentionArgs::mmPrefixRanges,
-                   &rt::AttentionArgs::qqBias, &rt::AttentionArgs::kScale,
-                   &rt::AttentionArgs::vScale, &rt::AttentionArgs::outScale,
-                   &rt::AttentionArgs::out, &rt::AttentionArgs::lse})
-      d.*m = up(h.*m);
-    return d;
   }
 };
 
@@ -359,19 +247,19 @@ int runAttention(const Args &args, const std::string &specText,
       fail("path split was requested but the kernel has no split-KV form "
            "(compile with --segments=N, N > 0)");
     AttentionData run = *data;
-    rt::AttentionArgs host = attentionArgs(run, path);
-    host.maxSeqLen = int(batch.maxSeqLen());
     DeviceMirror mirror(device);
-    rt::AttentionArgs a = mirror.up(host);
-    rt::Status st = (*kernel)->run(a); // warm-up, and the verified output
+    // Warm-up, and the verified output.
+    rt::Status st =
+        runAttentionOnDevice(**kernel, mirror, run, path, batch.maxSeqLen());
     if (!st.isOk())
       fail(st.toString());
-    mirror.down(host.out, a.out);
-    mirror.down(host.lse, a.lse);
     Path taken = (*kernel)->lastPath();
     AttentionData timed = *data;
-    rt::AttentionArgs ta = mirror.up(attentionArgs(timed, path));
-    ta.maxSeqLen = host.maxSeqLen;
+    auto timedArgs = mirror.up(attentionArgs(timed, path));
+    if (!timedArgs.isOk())
+      fail(timedArgs.status().toString());
+    rt::AttentionArgs ta = *timedArgs;
+    ta.maxSeqLen = int(batch.maxSeqLen());
     std::vector<double> times;
     for (int64_t i = 0; i < args.iters; ++i) {
       auto t0 = std::chrono::steady_clock::now();
@@ -392,14 +280,14 @@ int runAttention(const Args &args, const std::string &specText,
        << ", \"path\": " << jsonQuote(rt::pathName(taken))
        << ", \"shapes\": " << shapesJson(batch);
     if (ref) {
-      Comparison c = compare(decode(run.out), ref->out);
+      AttentionCheck check = checkAttention(spec, run, *ref);
+      const Comparison &c = check.out;
       os << ", \"max_abs_err\": " << num(c.maxAbsErr)
          << ", \"rel_err\": " << num(c.relErr) << ", \"bad\": " << c.numBad;
-      if (spec.lse) {
-        Comparison l = compare(decode(run.lse), ref->lse);
-        os << ", \"lse_max_abs_err\": " << num(l.maxAbsErr)
-           << ", \"lse_bad\": " << l.numBad;
-        failed |= l.numBad > 0;
+      if (check.hasLse) {
+        os << ", \"lse_max_abs_err\": " << num(check.lse.maxAbsErr)
+           << ", \"lse_bad\": " << check.lse.numBad;
+        failed |= check.lseBad();
       }
       if (args.tolerance && !c.within(*args.tolerance))
         failed = true;
@@ -431,39 +319,18 @@ int runCacheWrite(const Args &args, const std::string &specText,
                   const VariantSpec &spec, const Batch &batch,
                   rt::Device &device, rt::Module &module) {
   int64_t tokens = batch.numTokens();
-  int64_t numBlocks = (tokens + spec.blockSize - 1) / spec.blockSize + 2;
+  int64_t numBlocks = cacheWriteBlocks(spec, tokens);
   CacheWriteData expected =
       makeCacheWriteInputs(spec, tokens, numBlocks, 0, args.seed);
   CacheWriteData got = expected;
   auto kernel = rt::CacheWriteKernel::create(device, module, spec.name);
   if (!kernel.isOk())
     fail(kernel.status().toString());
-  auto argsOf = [](CacheWriteData &w) {
-    rt::CacheWriteArgs a;
-    a.key = w.key.ref();
-    a.value = w.value.ref();
-    a.kCache = w.kCache.ref();
-    a.vCache = w.vCache.ref();
-    a.slotMapping = w.slotMapping.ref();
-    a.kScale = w.kScale.ref();
-    a.vScale = w.vScale.ref();
-    return a;
-  };
-  rt::CacheWriteArgs host = argsOf(got);
   DeviceMirror mirror(device);
-  rt::CacheWriteArgs a = host;
-  a.key = mirror.up(host.key);
-  a.value = mirror.up(host.value);
-  a.kCache = mirror.up(host.kCache);
-  a.vCache = mirror.up(host.vCache);
-  a.slotMapping = mirror.up(host.slotMapping);
-  a.kScale = mirror.up(host.kScale);
-  a.vScale = mirror.up(host.vScale);
-  rt::Status st = (*kernel)->run(a);
+  rt::CacheWriteArgs a;
+  rt::Status st = runCacheWriteOnDevice(**kernel, mirror, got, &a);
   if (!st.isOk())
     fail(st.toString());
-  mirror.down(host.kCache, a.kCache);
-  mirror.down(host.vCache, a.vCache);
   std::vector<double> times;
   for (int64_t i = 0; i < args.iters; ++i) {
     auto t0 = std::chrono::steady_clock::now();
@@ -483,14 +350,12 @@ int runCacheWrite(const Args &args, const std::string &specText,
      << ", \"num_blocks\": " << numBlocks << "}";
   if (args.verify) {
     referenceCacheWrite(spec, expected);
-    CacheComparison k =
-        compareCache(spec, got.kCache, expected.kCache, spec.headSize);
-    CacheComparison v = compareCache(spec, got.vCache, expected.vCache,
-                                     spec.effectiveHeadSizeV());
+    CacheWriteCheck check = checkCacheWrite(spec, got, expected);
+    const CacheComparison &k = check.k, &v = check.v;
     os << ", \"max_abs_err\": " << num(std::max(k.maxAbsErr, v.maxAbsErr))
        << ", \"bad_rows\": " << k.badRows + v.badRows
        << ", \"inexact_elements\": " << k.inexactElements + v.inexactElements;
-    failed = !k.ok() || !v.ok();
+    failed = !check.ok();
   } else {
     os << ", \"max_abs_err\": null";
   }
