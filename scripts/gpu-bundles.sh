@@ -1,24 +1,65 @@
 #!/usr/bin/env bash
-# Compiles the GPU check suite's variants with attn-nvidia-pipeline into
-# DIR (default build-gpu-check): <name>.ptx, <name>.cubin (when ptxas is
-# found) and <name>.json, plus suite.txt (one "name|batch|tolerance" per line) that
-# scripts/gpu-check.sh runs on a GPU machine.
+# Compiles the GPU check suite's variants into DIR, one bundle per variant,
+# plus suite.txt (one "name|batch|tolerance" per line), which
+# scripts/gpu-check.sh (attn-bench) and AttnGPUNumericsTests
+# (unittests/GPUNumerics) run on a GPU machine.
+#
+#   scripts/gpu-bundles.sh [--target=cuda|hip|host] [DIR]
+#
+#   cuda (default)  attn-nvidia-pipeline (chip $ATTN_CUDA_CHIP, sm_80):
+#                   <name>.ptx, <name>.cubin (sm_90, when ptxas is found),
+#                   <name>.json; DIR defaults to build-gpu-check
+#   hip             attn-amd-pipeline (chip $ATTN_HIP_CHIP, gfx942; code
+#                   object $ATTN_HIP_ABI, 600 = v6): <name>.hsaco and
+#                   <name>.json; DIR defaults to build-gpu-check-hip
+#   host            the host pipeline: <name>.so (manifest inside), for the
+#                   CPU device (to check the harness where there is no GPU);
+#                   DIR defaults to build-gpu-check-host
+#
+# The compiler comes from $ATTN_BUILD_DIR (default build).
+# ATTN_GPU_SUITE_ONLY="name name ..." compiles only those variants.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${ATTN_BUILD_DIR:-build}
-out=${1:-build-gpu-check}
+target=cuda
+case "${1:-}" in
+  --target=*) target=${1#--target=}; shift ;;
+esac
+case "$target" in
+  cuda) out=${1:-build-gpu-check} ;;
+  hip) out=${1:-build-gpu-check-hip} ;;
+  host) out=${1:-build-gpu-check-host} ;;
+  *) echo "gpu-bundles.sh: unknown target '$target' (expected cuda, hip or host)" >&2; exit 1 ;;
+esac
 chip=${ATTN_CUDA_CHIP:-sm_80}
+hip_chip=${ATTN_HIP_CHIP:-gfx942}
+hip_abi=${ATTN_HIP_ABI:-600}
 mkdir -p "$out"
 : > "$out/suite.txt"
 ptxas=$(command -v ptxas || echo /usr/local/cuda/bin/ptxas)
+opt="$build/bin/attn-opt"
+translate="$build/bin/attn-translate"
 # name | spec | batch
 while IFS='|' read -r name spec batch; do
   [ -z "$name" ] && continue
-  "$build/bin/attn-opt" --spec="name=$name,$spec" --attn-nvidia-pipeline="chip=$chip" -o "$out/$name.mlir"
-  "$build/bin/attn-translate" --attn-to-cuda-ptx "$out/$name.mlir" -o "$out/$name.ptx"
-  "$build/bin/attn-translate" --attn-to-kernel-manifest "$out/$name.mlir" -o "$out/$name.json"
+  if [ -n "${ATTN_GPU_SUITE_ONLY:-}" ]; then
+    case " ${ATTN_GPU_SUITE_ONLY//,/ } " in *" $name "*) ;; *) continue ;; esac
+  fi
+  case "$target" in
+    cuda)
+      "$opt" --spec="name=$name,$spec" --attn-nvidia-pipeline="chip=$chip" -o "$out/$name.mlir"
+      "$translate" --attn-to-cuda-ptx "$out/$name.mlir" -o "$out/$name.ptx"
+      "$translate" --attn-to-kernel-manifest "$out/$name.mlir" -o "$out/$name.json"
+      if [ -x "$ptxas" ]; then "$ptxas" -arch=sm_90 "$out/$name.ptx" -o "$out/$name.cubin"; fi ;;
+    hip)
+      "$opt" --spec="name=$name,$spec" --attn-amd-pipeline="chip=$hip_chip abi=$hip_abi" -o "$out/$name.mlir"
+      "$translate" --attn-to-hsaco "$out/$name.mlir" -o "$out/$name.hsaco"
+      "$translate" --attn-to-kernel-manifest "$out/$name.mlir" -o "$out/$name.json" ;;
+    host)
+      "$opt" --spec="name=$name,$spec" -o "$out/$name.mlir"
+      "$translate" --attn-to-host-bundle "$out/$name.mlir" -o "$out/$name.so" ;;
+  esac
   rm -f "$out/$name.mlir"
-  if [ -x "$ptxas" ]; then "$ptxas" -arch=sm_90 "$out/$name.ptx" -o "$out/$name.cubin"; fi
   # Tolerance on rel_err (max |err| / max |ref|) by output dtype.
   case "$spec" in
     *out_dtype=fp8_e4m3*) tol=8e-2 ;;
