@@ -2,12 +2,17 @@
 # On a CUDA machine (no MLIR needed): builds the runtime and attn-bench
 # (ATTN_BUILD_COMPILER=OFF) and checks every bundle of DIR (made by
 # scripts/gpu-bundles.sh) against the double-precision reference on both
-# launch paths; then runs compute-sanitizer memcheck on a few of them.
-# Ends with the counts of variants passed and failed.
+# launch paths; then runs compute-sanitizer memcheck on a few of them;
+# then builds AttnGPUNumericsTests (GoogleTest; from the system's
+# GoogleTest, or ATTN_GTEST_SRC, or build-gtest-src when carried) and runs
+# its CUDA cases on the same bundles, counted as one more check.
+# Ends with the counts of checks passed and failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/gtest-prefix.sh
 dir=${1:-build-gpu-check}
 b=${ATTN_GPU_BUILD:-/tmp/attn-gpu-build}
+tb=${ATTN_GPU_TEST_BUILD:-$b-gtest}
 cmake -S . -B "$b" -G Ninja -DATTN_BUILD_COMPILER=OFF -DATTN_BUILD_TESTS=OFF >/dev/null &&
   ninja -C "$b" attn-bench >/dev/null || { echo "build failed"; exit 1; }
 bench="$b/bin/attn-bench"
@@ -30,6 +35,26 @@ if command -v compute-sanitizer >/dev/null || [ -x /usr/local/cuda/bin/compute-s
       fail=$((fail + 1)); echo "memcheck FAIL $name"; tail -20 /tmp/cs.log
     fi
   done
+fi
+# The same suite through the GoogleTest program: one case per variant,
+# both paths, the same reference and tolerances.
+if attn_gtest_prefix "$tb" build-gtest-src &&
+  cmake -S . -B "$tb/attn" -G Ninja -DATTN_BUILD_COMPILER=OFF "${attn_gtest_args[@]}" >/dev/null &&
+  ninja -C "$tb/attn" AttnGPUNumericsTests >/dev/null; then
+  gt_out=$(ATTN_GPU_BUNDLES=$(cd "$dir" && pwd) "$tb/attn/bin/AttnGPUNumericsTests" --gtest_filter='CUDA/*' 2>&1)
+  gt_rc=$?
+  gt_pass=$(echo "$gt_out" | grep -c '^\[       OK \] CUDA/')
+  gt_fail=$(echo "$gt_out" | grep -c '^\[  FAILED  \] CUDA/.* ms)$')
+  gt_skip=$(echo "$gt_out" | grep -c '^\[  SKIPPED \] CUDA/.* ms)$')
+  if [ "$gt_rc" -eq 0 ] && [ "$gt_pass" -gt 0 ] && [ "$gt_skip" -eq 0 ]; then
+    pass=$((pass + 1)); echo "PASS AttnGPUNumericsTests: $gt_pass cases passed"
+  else
+    fail=$((fail + 1))
+    echo "FAIL AttnGPUNumericsTests (exit $gt_rc): $gt_pass cases passed, $gt_fail failed, $gt_skip skipped"
+    echo "$gt_out" | grep -vE '^\[ *(RUN|OK) +\]|^\[   attn   \]' | tail -60
+  fi
+else
+  fail=$((fail + 1)); echo "FAIL AttnGPUNumericsTests: build failed (GoogleTest: system, ATTN_GTEST_SRC or build-gtest-src)"
 fi
 echo "gpu check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
