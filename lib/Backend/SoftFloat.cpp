@@ -1,10 +1,11 @@
 //===- SoftFloat.cpp - small-float conversions as integer code ------------===//
 //
-// arith.extf from f16 / bf16 / f8E4M3FN / f8E5M2 to f32 and arith.truncf
-// back, written with integer operations (round to nearest even; fp8 E4M3FN
-// saturates, IEEE-like formats overflow to inf). Backends use it for the
-// formats their instruction set (or LLVM) cannot convert: the host for all
-// four (no compiler-runtime helpers needed), NVIDIA for fp8.
+// arith.extf from f16 / bf16 / f8E4M3FN / f8E5M2 / f8E4M3FNUZ / f8E5M2FNUZ
+// to f32 and arith.truncf back, written with integer operations (round to
+// nearest even; E4M3FN and the fnuz formats saturate, IEEE-like formats
+// overflow to inf). Backends use it for the formats their instruction set
+// (or LLVM) cannot convert: the host for all of them (no compiler-runtime
+// helpers needed), the GPUs for fp8.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,23 +23,38 @@ using namespace mlir::attn;
 
 namespace {
 
+/// What the special encodings of a small float format are.
+enum class Special {
+  /// IEEE-like: the all-ones exponent is inf (mantissa 0) or NaN.
+  IEEE,
+  /// E4M3FN: no inf; only S.1111.111 is NaN.
+  FN,
+  /// FNUZ (E4M3FNUZ, E5M2FNUZ): no inf, no negative zero; 0x80 (the
+  /// negative-zero pattern) is the only NaN, every other byte is finite.
+  FNUZ,
+};
+
 /// A small binary float format: exponent bits, mantissa bits, bias, and
-/// whether the all-ones exponent means inf/NaN (IEEE) or not (E4M3FN).
+/// its special encodings.
 struct Format {
   int e, m, bias;
-  bool ieee;
+  Special special;
   int bits() const { return 1 + e + m; }
 };
 
 std::optional<Format> formatOf(Type t) {
   if (t.isF16())
-    return Format{5, 10, 15, true};
+    return Format{5, 10, 15, Special::IEEE};
   if (t.isBF16())
-    return Format{8, 7, 127, true};
+    return Format{8, 7, 127, Special::IEEE};
   if (isa<Float8E4M3FNType>(t))
-    return Format{4, 3, 7, false};
+    return Format{4, 3, 7, Special::FN};
   if (isa<Float8E5M2Type>(t))
-    return Format{5, 2, 15, true};
+    return Format{5, 2, 15, Special::IEEE};
+  if (isa<Float8E4M3FNUZType>(t))
+    return Format{4, 3, 8, Special::FNUZ};
+  if (isa<Float8E5M2FNUZType>(t))
+    return Format{5, 2, 16, Special::FNUZ};
   return std::nullopt;
 }
 
@@ -112,12 +128,20 @@ Value extend(OpBuilder &b, Location loc, Value x, Format fmt) {
       b, loc, manF, o.f(std::ldexp(1.0, 1 - fmt.bias - fmt.m))));
   Value mag = o.sel(o.eq(exp, 0), sub, normal);
   int maxExp = (1 << fmt.e) - 1;
-  if (fmt.ieee) {
+  switch (fmt.special) {
+  case Special::IEEE: {
     Value special = o.bor(o.c32(0x7f800000), o.shl(man, 23 - fmt.m));
     mag = o.sel(o.eq(exp, maxExp), special, mag);
-  } else {
+    break;
+  }
+  case Special::FN:
     // E4M3FN: only S.1111.111 is NaN.
     mag = o.sel(o.eq(o.band(bits, 0x7f), 0x7f), o.c32(0x7fc00000), mag);
+    break;
+  case Special::FNUZ:
+    // Every exponent is finite; 0x80 (sign, zero magnitude) is the NaN.
+    return o.fromF32Bits(
+        o.sel(o.eq(bits, 0x80), o.c32(0x7fc00000), o.bor(mag, sign)));
   }
   return o.fromF32Bits(o.bor(mag, sign));
 }
@@ -136,14 +160,22 @@ Value truncate(OpBuilder &b, Location loc, Value x, Format fmt, Type toType) {
   Value res;
   int maxExp = (1 << fmt.e) - 1;
   int64_t nan, overflow, maxBits;
-  if (fmt.ieee) {
+  switch (fmt.special) {
+  case Special::IEEE:
     nan = (int64_t(maxExp) << fmt.m) | (1 << (fmt.m - 1));
     maxBits = (int64_t(maxExp - 1) << fmt.m) | ((1 << fmt.m) - 1);
     overflow = int64_t(maxExp) << fmt.m; // inf
-  } else {
+    break;
+  case Special::FN:
     nan = 0x7f;
     maxBits = 0x7e;
     overflow = 0x7e; // saturate
+    break;
+  case Special::FNUZ:
+    nan = 0x80; // the sign bit alone; or-ing the sign below keeps it
+    maxBits = 0x7f;
+    overflow = 0x7f; // saturate (no inf), as E4M3FN
+    break;
   }
   if (fmt.e == 8) {
     // bf16 keeps the f32 exponent: rounding alone is the conversion (inf
@@ -164,6 +196,11 @@ Value truncate(OpBuilder &b, Location loc, Value x, Format fmt, Type toType) {
   }
   res = o.sel(isNan, o.c32(nan), res);
   Value sign = o.shl(o.shr(bits, 31), fmt.e + fmt.m);
+  if (fmt.special == Special::FNUZ) {
+    // No negative zero: -0 and negative values that round to zero give
+    // +0 (0x80 would be the NaN).
+    sign = o.sel(o.eq(res, 0), o.c32(0), sign);
+  }
   res = o.bor(res, sign);
   Type small = o.like(b.getIntegerType(fmt.bits()));
   Value narrow = arith::TruncIOp::create(b, loc, small, res);
@@ -210,18 +247,24 @@ struct TruncFToInteger : OpRewritePattern<arith::TruncFOp> {
 } // namespace
 
 /// fp8 -> f32 through f16, for targets that convert f16 natively: an
-/// e5m2 byte is the top byte of an f16; an e4m3fn byte moved into an f16's
-/// exponent and mantissa fields is the value times 2^-8 (normal and
-/// subnormal alike), and 0x7f / 0xff are NaN.
+/// e5m2 byte is the top byte of an f16; an e4m3 byte's magnitude moved into
+/// an f16's exponent and mantissa fields is the value times 2^(bias - 15)
+/// (normal and subnormal alike: 2^-8 for e4m3fn, bias 7; 2^-7 for
+/// e4m3fnuz, bias 8), and the NaNs are 0x7f / 0xff (e4m3fn) or 0x80
+/// (e4m3fnuz). e5m2fnuz (bias 16) has no such trick: as the top byte of an
+/// f16 its largest binade would read as inf/NaN, so it takes the integer
+/// expansion.
 struct Fp8ExtFViaHalf : OpRewritePattern<arith::ExtFOp> {
   Fp8ExtFViaHalf(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/2) {}
   LogicalResult matchAndRewrite(arith::ExtFOp op,
                                 PatternRewriter &rewriter) const override {
     Type from = elementOf(op.getIn().getType());
-    bool e4m3 = isa<Float8E4M3FNType>(from);
+    bool e4m3fn = isa<Float8E4M3FNType>(from);
+    bool e4m3fnuz = isa<Float8E4M3FNUZType>(from);
+    bool e4m3 = e4m3fn || e4m3fnuz;
     if (!(e4m3 || isa<Float8E5M2Type>(from)) ||
         !elementOf(op.getType()).isF32())
-      return rewriter.notifyMatchFailure(op, "not e4m3fn/e5m2 to f32");
+      return rewriter.notifyMatchFailure(op, "not e4m3fn/e4m3fnuz/e5m2 to f32");
     Location loc = op.getLoc();
     Type shape = op.getIn().getType();
     auto like = [&](Type e) -> Type {
@@ -254,10 +297,16 @@ struct Fp8ExtFViaHalf : OpRewritePattern<arith::ExtFOp> {
           rewriter, loc, like(rewriter.getF16Type()), h);
       Type f32 = like(rewriter.getF32Type());
       Value f = arith::ExtFOp::create(rewriter, loc, f32, half);
-      f = arith::MulFOp::create(rewriter, loc, f,
-                                cst(f32, rewriter.getF32FloatAttr(256.0f)));
-      Value nan = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
-                                        mag, c16(0x7f));
+      // 2^(15 - bias): 256 (e4m3fn), 128 (e4m3fnuz).
+      f = arith::MulFOp::create(
+          rewriter, loc, f,
+          cst(f32, rewriter.getF32FloatAttr(e4m3fn ? 256.0f : 128.0f)));
+      Value nan =
+          e4m3fn
+              ? arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                      mag, c16(0x7f))
+              : arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                      w, c16(0x80));
       Value qnan = cst(f32, rewriter.getF32FloatAttr(
                                 std::numeric_limits<float>::quiet_NaN()));
       rewriter.replaceOpWithNewOp<arith::SelectOp>(op, nan, qnan, f);

@@ -30,6 +30,12 @@ Type floatType(MLIRContext *ctx, const std::string &name) {
     return BFloat16Type::get(ctx);
   if (name == "fp8_e4m3")
     return Float8E4M3FNType::get(ctx);
+  if (name == "fp8_e5m2")
+    return Float8E5M2Type::get(ctx);
+  if (name == "fp8_e4m3fnuz")
+    return Float8E4M3FNUZType::get(ctx);
+  if (name == "fp8_e5m2fnuz")
+    return Float8E5M2FNUZType::get(ctx);
   return Float32Type::get(ctx);
 }
 
@@ -53,10 +59,9 @@ mlir::attn::buildVariantModule(MLIRContext *ctx,
   std::optional<KVQuant> quant;
   Type kvType = dtype;
   int64_t extra = 0;
-  if (spec.kvDtype == "fp8_e4m3" || spec.kvDtype == "fp8_e5m2") {
+  if (spec.perTensorKv()) {
     quant = KVQuant::per_tensor;
-    kvType = spec.kvDtype == "fp8_e4m3" ? Type(Float8E4M3FNType::get(ctx))
-                                        : Type(Float8E5M2Type::get(ctx));
+    kvType = floatType(ctx, spec.kvDtype);
   } else if (spec.kvDtype == "int8_per_token_head" ||
              spec.kvDtype == "fp8_per_token_head") {
     quant = spec.kvDtype == "int8_per_token_head" ? KVQuant::per_token_head_int8

@@ -24,6 +24,8 @@ _TORCH_DTYPES = {
     "torch.bfloat16": "bf16",
     "torch.float8_e4m3fn": "fp8_e4m3",
     "torch.float8_e5m2": "fp8_e5m2",
+    "torch.float8_e4m3fnuz": "fp8_e4m3fnuz",
+    "torch.float8_e5m2fnuz": "fp8_e5m2fnuz",
     "torch.int8": "i8",
     "torch.uint8": "u8",
     "torch.int32": "i32",
@@ -31,13 +33,15 @@ _TORCH_DTYPES = {
 }
 
 # numpy typestr (byte order stripped) -> dtype; 'V2'/'V1' are resolved by
-# the dtype's name (ml_dtypes' bfloat16, float8_e4m3fn, float8_e5m2).
+# the dtype's name (ml_dtypes' bfloat16, float8_e4m3fn, float8_e5m2,
+# float8_e4m3fnuz, float8_e5m2fnuz).
 _TYPESTR = {
     "f4": "f32", "f2": "f16", "i1": "i8", "u1": "u8", "i4": "i32", "i8": "i64",
     "b1": None,
 }
 _NUMPY_NAMES = {"bfloat16": "bf16", "float8_e4m3fn": "fp8_e4m3",
-                "float8_e5m2": "fp8_e5m2"}
+                "float8_e5m2": "fp8_e5m2", "float8_e4m3fnuz": "fp8_e4m3fnuz",
+                "float8_e5m2fnuz": "fp8_e5m2fnuz"}
 
 
 class Adapted:
@@ -127,7 +131,8 @@ def _dtype_from_interface(name, obj, typestr):
         raise _capi.invalid_argument(
             "%s has element type %r (%s), which the attn runtime does not "
             "take (supported: float32, float16, bfloat16, float8_e4m3fn, "
-            "float8_e5m2, int8, uint8, int32, int64)"
+            "float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, int8, uint8, "
+            "int32, int64)"
             % (name, str(getattr(obj, "dtype", typestr)), typestr))
     return dtype
 

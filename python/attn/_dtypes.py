@@ -1,9 +1,13 @@
 """Element types of the attn runtime, and pure-Python conversions.
 
 The names and codes are those of the C API (``ATTN_DTYPE_*`` in
-``attn-c/Runtime.h``): ``f32 f16 bf16 fp8_e4m3 fp8_e5m2 i8 u8 i32 i64``.
-The conversions (bf16 and the two fp8 formats to and from Python floats) let
-users without numpy or torch fill and read buffers of any type.
+``attn-c/Runtime.h``): ``f32 f16 bf16 fp8_e4m3 fp8_e5m2 i8 u8 i32 i64
+fp8_e4m3fnuz fp8_e5m2fnuz``. fp8_e4m3 / fp8_e5m2 are the OCP formats
+(torch's float8_e4m3fn / float8_e5m2); fp8_e4m3fnuz / fp8_e5m2fnuz are AMD
+MI300's (torch's float8_e4m3fnuz / float8_e5m2fnuz: exponent bias 8 / 16, no
+infinity, no negative zero, 0x80 the only NaN). The conversions (bf16 and
+the fp8 formats to and from Python floats) let users without numpy or torch
+fill and read buffers of any type.
 """
 
 import bisect
@@ -21,6 +25,8 @@ _DTYPES = {
     "u8": (6, 1),
     "i32": (7, 4),
     "i64": (8, 8),
+    "fp8_e4m3fnuz": (9, 1),
+    "fp8_e5m2fnuz": (10, 1),
 }
 _BY_CODE = {code: name for name, (code, _) in _DTYPES.items()}
 
@@ -31,16 +37,21 @@ _ALIASES = {
     "bfloat16": "bf16",
     "float8_e4m3fn": "fp8_e4m3", "e4m3": "fp8_e4m3",
     "float8_e5m2": "fp8_e5m2", "e5m2": "fp8_e5m2",
+    "float8_e4m3fnuz": "fp8_e4m3fnuz", "e4m3fnuz": "fp8_e4m3fnuz",
+    "float8_e5m2fnuz": "fp8_e5m2fnuz", "e5m2fnuz": "fp8_e5m2fnuz",
     "int8": "i8", "uint8": "u8", "int32": "i32", "int64": "i64",
 }
 
-FLOAT_DTYPES = ("f32", "f16", "bf16", "fp8_e4m3", "fp8_e5m2")
+FP8_DTYPES = ("fp8_e4m3", "fp8_e5m2", "fp8_e4m3fnuz", "fp8_e5m2fnuz")
+FNUZ_DTYPES = ("fp8_e4m3fnuz", "fp8_e5m2fnuz")
+FLOAT_DTYPES = ("f32", "f16", "bf16") + FP8_DTYPES
 INT_DTYPES = ("i8", "u8", "i32", "i64")
 
 # struct format of one stored element (native byte order, as the device
 # reads it); bf16 and fp8 are stored as their raw bits.
 _STRUCT = {
     "f32": "f", "f16": "e", "bf16": "H", "fp8_e4m3": "B", "fp8_e5m2": "B",
+    "fp8_e4m3fnuz": "B", "fp8_e5m2fnuz": "B",
     "i8": "b", "u8": "B", "i32": "i", "i64": "q",
 }
 _INT_RANGE = {
@@ -123,14 +134,22 @@ def round_to_bf16(x):
 
 # --- fp8 --------------------------------------------------------------------
 
-def _fp8_decoder(exp_bits, man_bits, bias, has_inf):
+def _fp8_decoder(exp_bits, man_bits, bias, has_inf, fnuz=False):
     table = []
     for b in range(256):
         sign = -1.0 if b & 0x80 else 1.0
         e = (b >> man_bits) & ((1 << exp_bits) - 1)
         m = b & ((1 << man_bits) - 1)
         emax = (1 << exp_bits) - 1
-        if has_inf and e == emax:
+        if fnuz:
+            if b == 0x80:
+                v = math.nan  # fnuz: the negative-zero pattern is the NaN
+            elif e == 0:
+                v = sign * math.ldexp(m, 1 - bias - man_bits)
+            else:  # every exponent is finite
+                v = sign * math.ldexp((1 << man_bits) + m,
+                                      e - bias - man_bits)
+        elif has_inf and e == emax:
             v = sign * math.inf if m == 0 else math.nan
         elif not has_inf and e == emax and m == (1 << man_bits) - 1:
             v = math.nan  # e4m3fn: only S.1111.111 is NaN, no inf
@@ -145,6 +164,8 @@ def _fp8_decoder(exp_bits, man_bits, bias, has_inf):
 _FP8_DECODE = {
     "fp8_e4m3": _fp8_decoder(4, 3, 7, has_inf=False),
     "fp8_e5m2": _fp8_decoder(5, 2, 15, has_inf=True),
+    "fp8_e4m3fnuz": _fp8_decoder(4, 3, 8, has_inf=False, fnuz=True),
+    "fp8_e5m2fnuz": _fp8_decoder(5, 2, 16, has_inf=False, fnuz=True),
 }
 # Non-negative finite values in increasing order, with their codes.
 _FP8_POSITIVE = {}
@@ -158,34 +179,51 @@ def fp8_bits_to_float(bits, dtype):
     return _FP8_DECODE[canonical(dtype)][bits & 0xFF]
 
 
-def float_to_fp8_bits(x, dtype):
-    """Rounds `x` to the fp8 format (nearest, ties to even). Values beyond the
-    largest finite one become NaN for fp8_e4m3 (it has no inf, as torch's
-    float8_e4m3fn) and inf for fp8_e5m2."""
-    name = canonical(dtype)
-    x = float(x)
-    if math.isnan(x):
-        return 0x7F
-    sign = 0x80 if math.copysign(1.0, x) < 0 else 0
-    a = abs(x)
+def _fp8_magnitude(a, name):
+    """The code of finite `a` >= 0 rounded to the fp8 format `name` (nearest,
+    ties to even), or None past the largest finite value (the tie with the
+    next binade included when the top code is odd)."""
     values, codes = _FP8_POSITIVE[name]
     top = values[-1]
     # The boundary above the largest finite value: half an ulp of the top.
     half_ulp = (top - values[-2]) / 2
-    if a > top + half_ulp or (a == top + half_ulp and codes[-1] & 1) \
-            or math.isinf(a):
-        return sign | (0x7C if name == "fp8_e5m2" else 0x7F)
+    if a > top + half_ulp or (a == top + half_ulp and codes[-1] & 1):
+        return None
     i = bisect.bisect_left(values, a)
     if i == len(values):
-        return sign | codes[-1]
+        return codes[-1]
     if values[i] == a or i == 0:
-        return sign | codes[i]
+        return codes[i]
     lo, hi = values[i - 1], values[i]
     if a - lo < hi - a:
-        return sign | codes[i - 1]
+        return codes[i - 1]
     if a - lo > hi - a:
-        return sign | codes[i]
-    return sign | (codes[i - 1] if codes[i - 1] % 2 == 0 else codes[i])
+        return codes[i]
+    return codes[i - 1] if codes[i - 1] % 2 == 0 else codes[i]
+
+
+def float_to_fp8_bits(x, dtype):
+    """Rounds `x` to the fp8 format (nearest, ties to even). Values beyond the
+    largest finite one become NaN for fp8_e4m3 (it has no inf, as torch's
+    float8_e4m3fn) and inf for fp8_e5m2. The fnuz formats (as torch's
+    float8_e4m3fnuz / float8_e5m2fnuz) have no inf and no negative zero:
+    NaN, +-inf and values beyond the largest finite one (240 / 57344) give
+    0x80 (NaN); -0.0 and negative values that round to zero give 0x00."""
+    name = canonical(dtype)
+    x = float(x)
+    fnuz = name in FNUZ_DTYPES
+    if math.isnan(x):
+        return 0x80 if fnuz else 0x7F
+    sign = 0x80 if math.copysign(1.0, x) < 0 else 0
+    a = abs(x)
+    code = None if math.isinf(a) else _fp8_magnitude(a, name)
+    if code is None:
+        if fnuz:
+            return 0x80
+        return sign | (0x7C if name == "fp8_e5m2" else 0x7F)
+    if fnuz and code == 0:
+        return 0  # no negative zero
+    return sign | code
 
 
 # --- element encode/decode ----------------------------------------------------
@@ -195,7 +233,7 @@ def encoder(dtype):
     name = canonical(dtype)
     if name == "bf16":
         return float_to_bf16_bits
-    if name in ("fp8_e4m3", "fp8_e5m2"):
+    if name in FP8_DTYPES:
         return lambda x: float_to_fp8_bits(x, name)
     if name in _INT_RANGE:
         lo, hi = _INT_RANGE[name]
@@ -236,7 +274,7 @@ def decoder(dtype):
     name = canonical(dtype)
     if name == "bf16":
         return bf16_bits_to_float
-    if name in ("fp8_e4m3", "fp8_e5m2"):
+    if name in FP8_DTYPES:
         table = _FP8_DECODE[name]
         return lambda b: table[b]
     return None

@@ -222,6 +222,82 @@ class TensorTest(unittest.TestCase):
         self.assertEqual(t.tolist(), [57344.0, float("inf"), -3.0])
         self.assertEqual(t.view_as("u8").tolist(), [0x7B, 0x7C, 0xC2])
 
+    def test_fp8_fnuz(self):
+        # MI300's formats: bias 8 / 16, no inf, no -0, 0x80 the only NaN;
+        # out-of-range values become NaN, as torch's float8_*fnuz.
+        t = attn.Tensor.from_list([240.0, 247.0, 248.0, -0.0, -1e-9, 1.0,
+                                   2.0 ** -10, float("nan"), -3.0],
+                                  "fp8_e4m3fnuz")
+        got = t.tolist()
+        self.assertEqual(got[:2], [240.0, 240.0])
+        self.assertTrue(math.isnan(got[2]))     # past 240: NaN, no inf
+        self.assertEqual(got[3:7], [0.0, 0.0, 1.0, 2.0 ** -10])
+        self.assertTrue(math.isnan(got[7]))
+        self.assertEqual(got[8], -3.0)
+        self.assertEqual(t.view_as("u8").tolist(),
+                         [0x7F, 0x7F, 0x80, 0x00, 0x00, 0x40, 0x01, 0x80,
+                          0xCC])
+        t = attn.Tensor.from_list([57344.0, 1e6, 32768.0, 2.0 ** -17, -0.0],
+                                  "fp8_e5m2fnuz")
+        got = t.tolist()
+        self.assertEqual(got[0], 57344.0)
+        self.assertTrue(math.isnan(got[1]))
+        self.assertEqual(got[2:], [32768.0, 2.0 ** -17, 0.0])
+        self.assertEqual(t.view_as("u8").tolist(),
+                         [0x7F, 0x80, 0x7C, 0x01, 0x00])
+        # Every byte but 0x80 is finite and encodes back to itself; each is
+        # half the OCP format's value of the same byte (one more bias).
+        for name, ocp, top in (("fp8_e4m3fnuz", "fp8_e4m3", 0x7F),
+                               ("fp8_e5m2fnuz", "fp8_e5m2", 0x7C)):
+            for b in range(256):
+                x = attn._dtypes.fp8_bits_to_float(b, name)
+                if b == 0x80:
+                    self.assertTrue(math.isnan(x))
+                    continue
+                self.assertTrue(math.isfinite(x), (name, b))
+                self.assertEqual(attn._dtypes.float_to_fp8_bits(x, name), b)
+                if (b & 0x7F) < top:
+                    self.assertEqual(x, attn._dtypes.fp8_bits_to_float(b, ocp) / 2)
+        # Names and aliases (torch / ml_dtypes spellings).
+        self.assertEqual(attn.Tensor((1,), "float8_e4m3fnuz").dtype,
+                         "fp8_e4m3fnuz")
+        self.assertEqual(attn.Tensor((1,), "torch.float8_e5m2fnuz").dtype,
+                         "fp8_e5m2fnuz")
+        with self.assertRaisesRegex(ValueError, "unknown attn dtype"):
+            attn.Tensor((1,), "fp8_e4m3fn_uz")
+
+    def test_torch_dtype_names(self):
+        # Without torch: a stand-in with torch's class name and module is
+        # adapted by its dtype's name (fnuz included).
+        from attn import _adapt
+
+        class Tensor:
+            __module__ = "torch"
+
+            def __init__(self, dtype):
+                self.dtype = dtype
+                self.shape = (2, 3)
+                self.device = type("device", (), {"type": "cpu",
+                                                  "index": None})()
+
+            def is_contiguous(self):
+                return True
+
+            def data_ptr(self):
+                return 4096
+
+            def stride(self):
+                return (3, 1)
+
+        for torch_name, code in (("torch.float8_e4m3fnuz", 9),
+                                 ("torch.float8_e5m2fnuz", 10),
+                                 ("torch.float8_e4m3fn", 3)):
+            adapted = _adapt.adapt("k_cache", Tensor(torch_name))
+            self.assertEqual(adapted.c.dtype, code, torch_name)
+        with self.assertRaisesRegex(attn.AttnError,
+                                    "torch dtype torch.float8_e8m0fnu"):
+            _adapt.adapt("k_cache", Tensor("torch.float8_e8m0fnu"))
+
     def test_f16(self):
         t = attn.Tensor.from_list([1.0 / 3, 70000.0], "f16")
         got = t.tolist()
@@ -386,6 +462,16 @@ class RuntimeTest(unittest.TestCase):
             args[0].copy_from(batch.k_cache)
         for t in args:
             t.free()
+
+    def test_dtype_codes_match_the_c_api(self):
+        lib = attn._capi.lib()
+        for code, name in enumerate(attn._dtypes.names()):
+            self.assertEqual(lib.attn_dtype_name(code).decode(), name)
+            self.assertEqual(lib.attn_dtype_size(code),
+                             attn._dtypes.size(name))
+        self.assertEqual(attn._dtypes.code("fp8_e4m3fnuz"), 9)
+        self.assertEqual(attn._dtypes.code("fp8_e5m2fnuz"), 10)
+        self.assertEqual(lib.attn_dtype_size(11), 0)
 
     # -- errors --
 

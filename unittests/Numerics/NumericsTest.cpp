@@ -46,12 +46,14 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -507,6 +509,74 @@ TEST(Reference, Formats) {
   }
 }
 
+/// MI300's fnuz formats: bias 8 / 16, no inf, no -0, 0x80 the only NaN.
+TEST(Reference, FormatsFnuz) {
+  // e4m3fnuz: 1.0 = exponent 8 = 0x40; max 0x7f = 240; smallest subnormal
+  // 0x01 = 2^-10.
+  EXPECT_EQ(floatToFp8E4M3Fnuz(1.0f), 0x40);
+  EXPECT_EQ(fp8E4M3FnuzToFloat(0x40), 1.0f);
+  EXPECT_EQ(fp8E4M3FnuzToFloat(0x7f), 240.0f);
+  EXPECT_EQ(fp8E4M3FnuzToFloat(0xff), -240.0f);
+  EXPECT_EQ(fp8E4M3FnuzToFloat(0x01), std::ldexp(1.0f, -10));
+  EXPECT_EQ(fp8E4M3FnuzToFloat(0x08), std::ldexp(1.0f, -7)); // min normal
+  EXPECT_TRUE(std::isnan(fp8E4M3FnuzToFloat(0x80)));
+  EXPECT_EQ(floatToFp8E4M3Fnuz(240.0f), 0x7f);
+  EXPECT_EQ(floatToFp8E4M3Fnuz(247.0f), 0x7f);  // rounds down to 240
+  EXPECT_EQ(floatToFp8E4M3Fnuz(1000.0f), 0x7f); // saturates
+  EXPECT_EQ(floatToFp8E4M3Fnuz(-1000.0f), 0xff);
+  EXPECT_EQ(floatToFp8E4M3Fnuz(INFINITY), 0x7f);
+  EXPECT_EQ(floatToFp8E4M3Fnuz(-INFINITY), 0xff);
+  EXPECT_EQ(floatToFp8E4M3Fnuz(1000.0f, false), 0x80); // NaN, not -0
+  EXPECT_EQ(floatToFp8E4M3Fnuz(-1000.0f, false), 0x80);
+  EXPECT_EQ(floatToFp8E4M3Fnuz(NAN), 0x80);
+  EXPECT_EQ(floatToFp8E4M3Fnuz(-NAN), 0x80);
+  EXPECT_EQ(floatToFp8E4M3Fnuz(0.0f), 0x00);
+  EXPECT_EQ(floatToFp8E4M3Fnuz(-0.0f), 0x00); // no negative zero
+  EXPECT_EQ(floatToFp8E4M3Fnuz(-1e-30f), 0x00);
+  EXPECT_EQ(floatToFp8E4M3Fnuz(std::ldexp(-1.0f, -11)), 0x00); // tie to 0
+  EXPECT_EQ(floatToFp8E4M3Fnuz(std::ldexp(-3.0f, -12)), 0x81); // 0.75 ulp
+  EXPECT_EQ(floatToFp8E4M3Fnuz(1.0625f), 0x40); // tie to even: 1.0
+  EXPECT_EQ(floatToFp8E4M3Fnuz(1.1875f), 0x42); // tie to even: 1.25
+  EXPECT_EQ(floatToFp8E4M3Fnuz(-1.1875f), 0xc2);
+  // e5m2fnuz: 1.0 = exponent 16 = 0x40; max 0x7f = 57344; smallest
+  // subnormal 2^-17; 0x7c (the e5m2 inf pattern) is the finite 32768.
+  EXPECT_EQ(floatToFp8E5M2Fnuz(1.0f), 0x40);
+  EXPECT_EQ(fp8E5M2FnuzToFloat(0x7f), 57344.0f);
+  EXPECT_EQ(fp8E5M2FnuzToFloat(0x7c), 32768.0f);
+  EXPECT_EQ(fp8E5M2FnuzToFloat(0x01), std::ldexp(1.0f, -17));
+  EXPECT_TRUE(std::isnan(fp8E5M2FnuzToFloat(0x80)));
+  EXPECT_EQ(fp8E5M2FnuzToFloat(0x81), -std::ldexp(1.0f, -17));
+  EXPECT_EQ(floatToFp8E5M2Fnuz(57344.0f), 0x7f);
+  EXPECT_EQ(floatToFp8E5M2Fnuz(1e6f), 0x7f);
+  EXPECT_EQ(floatToFp8E5M2Fnuz(-1e6f, false), 0x80);
+  EXPECT_EQ(floatToFp8E5M2Fnuz(-0.0f), 0x00);
+  EXPECT_EQ(floatToFp8E5M2Fnuz(NAN), 0x80);
+  EXPECT_EQ(maxFinite(DType::Fp8E4M3Fnuz), 240.0);
+  EXPECT_EQ(maxFinite(DType::Fp8E5M2Fnuz), 57344.0);
+  EXPECT_EQ(fp8NaNByte(DType::Fp8E4M3Fnuz), 0x80);
+  EXPECT_EQ(fp8NaNByte(DType::Fp8E4M3), 0xff);
+  // Every byte but 0x80 is finite and round-trips; the generic entry
+  // points agree with the named ones.
+  for (int b = 0; b < 256; ++b) {
+    uint8_t u = static_cast<uint8_t>(b);
+    float x = fp8E4M3FnuzToFloat(u), y = fp8E5M2FnuzToFloat(u);
+    if (b == 0x80) {
+      EXPECT_TRUE(std::isnan(x) && std::isnan(y));
+      continue;
+    }
+    EXPECT_TRUE(std::isfinite(x) && std::isfinite(y)) << b;
+    EXPECT_EQ(floatToFp8E4M3Fnuz(x), b) << b;
+    EXPECT_EQ(floatToFp8E5M2Fnuz(y), b) << b;
+    EXPECT_EQ(fp8ToFloat(DType::Fp8E4M3Fnuz, u), x) << b;
+    EXPECT_EQ(floatToFp8(DType::Fp8E5M2Fnuz, y), b) << b;
+    // The same magnitudes as the OCP formats, one binade down (bias + 1).
+    if (b < 0x7f && b != 0)
+      EXPECT_EQ(x, fp8E4M3ToFloat(u) / 2) << b;
+    if (b < 0x7c && b != 0)
+      EXPECT_EQ(y, fp8E5M2ToFloat(u) / 2) << b;
+  }
+}
+
 TEST(Reference, Batch) {
   std::string error;
   auto b = parseBatch("1:37,0:0,5:40", error);
@@ -607,6 +677,14 @@ TEST(Variant, KvFp8E4M3) {
 
 TEST(Variant, KvFp8E5M2) {
   checkAttention(with("kv_dtype=fp8_e5m2"), {kMixed, kLong});
+}
+
+TEST(Variant, KvFp8E4M3Fnuz) {
+  checkAttention(with("kv_dtype=fp8_e4m3fnuz"), {kMixed, kLong});
+}
+
+TEST(Variant, KvFp8E5M2Fnuz) {
+  checkAttention(with("kv_dtype=fp8_e5m2fnuz"), {kMixed, kLong});
 }
 
 TEST(Variant, KvInt8PerTokenHead) {
@@ -721,6 +799,20 @@ TEST(Model, LlamaFp8Kv) {
                  {kMixed, kLong});
 }
 
+TEST(Model, LlamaFp8E4M3FnuzKv) {
+  // MI300's fp8 KV cache in a bf16 GQA model.
+  checkAttention("heads=8,kv_heads=2,head_size=128,dtype=bf16,"
+                 "kv_dtype=fp8_e4m3fnuz",
+                 {kMixed, kLong});
+}
+
+TEST(Model, GptOssFp8E5M2FnuzKv) {
+  // fnuz e5m2 KV under sinks + window, f16, with lse.
+  checkAttention("heads=16,kv_heads=2,head_size=64,dtype=f16,sinks=1,"
+                 "window=127:0,lse=1,kv_dtype=fp8_e5m2fnuz",
+                 {"1:300,5:200,30:150,1:1,0:40", kMixed});
+}
+
 //===----------------------------------------------------------------------===//
 // Cache write, and cache write + attention
 //===----------------------------------------------------------------------===//
@@ -736,6 +828,12 @@ const char *const kWriteE4M3 = "name=write,kind=cache_write,kv_heads=2,"
 const char *const kWriteE5M2 = "name=write,kind=cache_write,kv_heads=2,"
                                "head_size=64,head_size_v=64,dtype=f32,"
                                "kv_dtype=fp8_e5m2,block_size=16";
+const char *const kWriteE4M3Fnuz = "name=write,kind=cache_write,kv_heads=2,"
+                                   "head_size=128,head_size_v=128,dtype=bf16,"
+                                   "kv_dtype=fp8_e4m3fnuz,block_size=16";
+const char *const kWriteE5M2Fnuz = "name=write,kind=cache_write,kv_heads=2,"
+                                   "head_size=64,head_size_v=96,dtype=f16,"
+                                   "kv_dtype=fp8_e5m2fnuz,block_size=16";
 const char *const kWriteInt8 = "name=write,kind=cache_write,kv_heads=2,"
                                "head_size=64,head_size_v=64,dtype=f32,"
                                "kv_dtype=int8_per_token_head,block_size=16";
@@ -746,6 +844,8 @@ const char *const kWriteFp8Pth = "name=write,kind=cache_write,kv_heads=2,"
 TEST(CacheWrite, Auto) { checkCacheWrite(kWriteAuto, 50, 6, 7, 1); }
 TEST(CacheWrite, Fp8E4M3) { checkCacheWrite(kWriteE4M3, 50, 6, 7, 2); }
 TEST(CacheWrite, Fp8E5M2) { checkCacheWrite(kWriteE5M2, 50, 6, 7, 3); }
+TEST(CacheWrite, Fp8E4M3Fnuz) { checkCacheWrite(kWriteE4M3Fnuz, 50, 6, 7, 6); }
+TEST(CacheWrite, Fp8E5M2Fnuz) { checkCacheWrite(kWriteE5M2Fnuz, 50, 6, 7, 7); }
 TEST(CacheWrite, Int8PerTokenHead) { checkCacheWrite(kWriteInt8, 50, 6, 7, 4); }
 TEST(CacheWrite, Fp8PerTokenHead) {
   checkCacheWrite(kWriteFp8Pth, 50, 6, 7, 5);
@@ -759,12 +859,217 @@ TEST(EndToEnd, Fp8E4M3Cache) {
                 "kv_dtype=fp8_e4m3",
                 {kMixed});
 }
+TEST(EndToEnd, Fp8E4M3FnuzCache) {
+  checkEndToEnd("heads=8,kv_heads=2,head_size=128,dtype=bf16,"
+                "kv_dtype=fp8_e4m3fnuz",
+                {kMixed});
+}
+TEST(EndToEnd, Fp8E5M2FnuzCache) {
+  checkEndToEnd(with("kv_dtype=fp8_e5m2fnuz"), {kMixed, kLong});
+}
 TEST(EndToEnd, Int8PerTokenHeadCache) {
   checkEndToEnd(with("kv_dtype=int8_per_token_head"), {kMixed, kLong});
 }
 TEST(EndToEnd, Fp8PerTokenHeadCache) {
   checkEndToEnd(with("kv_dtype=fp8_per_token_head"), {kMixed});
 }
+
+//===----------------------------------------------------------------------===//
+// The fp8 conversions of the compiled kernels, case by case
+//===----------------------------------------------------------------------===//
+
+// Per-tensor fp8 KV formats (the OCP ones and MI300's fnuz ones).
+class Fp8Kernel : public ::testing::TestWithParam<const char *> {};
+
+/// Every byte of the format decoded by a compiled attention kernel: one
+/// sequence with one key whose V rows (4 heads of 64) hold the 256 bytes,
+/// K all zeros and descales 1, so the softmax weight is 1 and `out` is the
+/// decoded V rows (f32).
+TEST_P(Fp8Kernel, DecodesEveryByte) {
+  std::string specText = std::string("name=decode,heads=4,kv_heads=4,"
+                                     "head_size=64,dtype=f32,kv_dtype=") +
+                         GetParam();
+  VariantSpec spec = parse(specText);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  DType storage = kvStorageOf(spec);
+  Harness &h = Harness::get();
+  ASSERT_NE(h.device(), nullptr);
+  rt::Module *module = h.module(specText);
+  ASSERT_NE(module, nullptr);
+  auto kernel = rt::AttentionKernel::create(*h.device(), *module, spec.name, 1);
+  ASSERT_TRUE(kernel.isOk()) << kernel.status().toString();
+  std::string error;
+  std::optional<AttentionData> data =
+      makeAttentionInputs(spec, batchOf("1:1"), GenOptions(), error);
+  ASSERT_TRUE(data.has_value()) << error;
+  // Slot 0 of the sequence's first block; its 4 head rows are contiguous.
+  int64_t at = int64_t(data->blockTable.as<int32_t>()[0]) * spec.blockSize *
+               spec.kvHeads * spec.headSize;
+  for (int c = 0; c < 256; ++c) {
+    data->k.bytes[at + c] = 0x00; // +0 in every format
+    data->v.bytes[at + c] = static_cast<uint8_t>(c);
+  }
+  data->kScale.set(0, 1.0);
+  data->vScale.set(0, 1.0);
+  for (Path path : {Path::TwoD, Path::Split}) {
+    AttentionData d = *data;
+    rt::Status st = (*kernel)->run(attentionArgs(d, path));
+    ASSERT_TRUE(st.isOk()) << st.toString();
+    int bad = 0;
+    for (int c = 0; c < 256; ++c) {
+      float want = fp8ToFloat(storage, static_cast<uint8_t>(c));
+      float got = static_cast<float>(d.out.get(c));
+      bool ok = std::isnan(want) ? std::isnan(got)
+                : std::isinf(want)
+                    ? got == want
+                    : std::fabs(got - want) <= std::fabs(want) * 0x1p-22f;
+      if (!ok && ++bad <= 8)
+        ADD_FAILURE() << GetParam() << " byte 0x" << std::hex << c << std::dec
+                      << " decoded as " << got << ", expected " << want
+                      << " (path " << rt::pathName(path) << ")";
+    }
+    EXPECT_EQ(bad, 0) << GetParam() << " path " << rt::pathName(path);
+  }
+}
+
+/// The rounding cases of f32 -> fp8 through a compiled cache-write kernel
+/// (f32 rows, scales 1), bit for bit against the reference: every finite
+/// value and its negative, the midpoints between neighbours (ties to even)
+/// and the floats next to them, halves of the smallest subnormal, values
+/// beyond the largest finite one and +-inf (saturated), NaN, +-0 and tiny
+/// negatives (the fnuz formats have no -0: they give 0x00).
+TEST_P(Fp8Kernel, EncodesRoundingCases) {
+  std::string specText =
+      std::string("name=encode,kind=cache_write,kv_heads=1,head_size=256,"
+                  "dtype=f32,block_size=16,kv_dtype=") +
+      GetParam();
+  VariantSpec spec = parse(specText);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  DType storage = kvStorageOf(spec);
+  std::vector<float> xs;
+  auto addSigned = [&](float x) {
+    xs.push_back(x);
+    xs.push_back(-x);
+  };
+  std::vector<float> finite;
+  for (int b = 0; b < 0x80; ++b) {
+    float x = fp8ToFloat(storage, static_cast<uint8_t>(b));
+    if (std::isfinite(x))
+      finite.push_back(x);
+  }
+  for (size_t i = 0; i < finite.size(); ++i) {
+    addSigned(finite[i]);
+    if (i + 1 == finite.size())
+      break;
+    float mid = (finite[i] + finite[i + 1]) / 2; // exact in f32
+    addSigned(mid);
+    addSigned(std::nextafter(mid, 0.0f));
+    addSigned(std::nextafter(mid, INFINITY));
+  }
+  float top = finite.back(), tiny = finite[1];
+  for (float x : {tiny / 2, tiny / 4, tiny * 0.75f, top * 1.03f, top * 1.1f,
+                  top * 4, 1e30f, static_cast<float>(INFINITY), 1e-30f, 0.0f})
+    addSigned(x);
+  xs.push_back(std::numeric_limits<float>::quiet_NaN());
+  int64_t d = 256;
+  int64_t tokens = (static_cast<int64_t>(xs.size()) + d - 1) / d;
+  xs.resize(static_cast<size_t>(tokens * d), 0.0f);
+
+  CacheWriteData w;
+  w.key = HostTensor(DType::F32, {tokens, 1, d});
+  w.value = HostTensor(DType::F32, {tokens, 1, d});
+  for (int64_t i = 0; i < tokens * d; ++i) {
+    w.key.set(i, xs[i]);
+    w.value.set(i, xs[tokens * d - 1 - i]);
+  }
+  int64_t blocks = (tokens + spec.blockSize - 1) / spec.blockSize;
+  w.kCache = HostTensor(storage, {blocks, spec.blockSize, 1, d});
+  w.vCache = HostTensor(storage, {blocks, spec.blockSize, 1, d});
+  w.kCache.fillBytes(0x5a);
+  w.vCache.fillBytes(0x5a);
+  w.slotMapping = HostTensor(DType::I64, {tokens});
+  for (int64_t t = 0; t < tokens; ++t)
+    w.slotMapping.as<int64_t>()[t] = t;
+  w.kScale = HostTensor(DType::F32, {1});
+  w.vScale = HostTensor(DType::F32, {1});
+  w.kScale.set(0, 1.0);
+  w.vScale.set(0, 1.0);
+
+  auto kernel = cacheWriteKernel(specText, spec.name);
+  ASSERT_NE(kernel, nullptr);
+  CacheWriteData got = w;
+  rt::Status st = kernel->run(writeArgsFor(got));
+  ASSERT_TRUE(st.isOk()) << st.toString();
+  referenceCacheWrite(spec, w);
+  int bad = 0;
+  for (const auto &[gotCache, refCache, src] :
+       {std::tuple{&got.kCache, &w.kCache, &w.key},
+        std::tuple{&got.vCache, &w.vCache, &w.value}}) {
+    for (int64_t i = 0; i < tokens * d; ++i) {
+      uint8_t a = gotCache->bytes[i], b = refCache->bytes[i];
+      bool bothNaN = std::isnan(fp8ToFloat(storage, a)) &&
+                     std::isnan(fp8ToFloat(storage, b));
+      if (a == b || bothNaN)
+        continue;
+      if (++bad <= 8)
+        ADD_FAILURE() << GetParam() << ": " << src->get(i) << " stored as 0x"
+                      << std::hex << int(a) << ", expected 0x" << int(b);
+    }
+  }
+  EXPECT_EQ(bad, 0) << GetParam() << ": " << xs.size() << " values";
+  if (rt::isFnuz(storage)) {
+    // Never the NaN byte for a finite input; -0 is +0.
+    for (int64_t i = 0; i < tokens * d; ++i)
+      if (!std::isnan(w.key.get(i)))
+        EXPECT_NE(got.kCache.bytes[i], 0x80) << w.key.get(i);
+  }
+}
+
+/// A kernel compiled for one fp8 format rejects caches of another (the
+/// formats differ in bias and specials, so the bytes would be misread),
+/// and needs its per-tensor scales; the messages name both dtypes.
+TEST_P(Fp8Kernel, RejectsOtherFormats) {
+  std::string kvDtype = GetParam();
+  DType storage = *rt::parseDType(kvDtype);
+  DType other = rt::isFnuz(storage) ? DType::Fp8E4M3 : DType::Fp8E4M3Fnuz;
+  std::string writeSpec =
+      "name=w,kind=cache_write,kv_heads=2,head_size=64,head_size_v=64,"
+      "dtype=bf16,block_size=16,kv_dtype=" +
+      kvDtype;
+  auto writer = cacheWriteKernel(writeSpec, "w");
+  ASSERT_NE(writer, nullptr);
+  CacheWriteData w = makeCacheWriteInputs(parse(writeSpec), 8, 2, 0, 1);
+  rt::CacheWriteArgs a = writeArgsFor(w);
+  EXPECT_TRUE(writer->run(a).isOk());
+  a.kCache.dtype = DType::U8; // raw bytes are fine (PyTorch's fp8 storage)
+  a.vCache.dtype = DType::U8;
+  EXPECT_TRUE(writer->run(a).isOk());
+  a.kCache.dtype = other;
+  rt::Status st = writer->run(a);
+  EXPECT_EQ(st.code(), rt::StatusCode::InvalidArgument);
+  // (Accepted dtypes are listed in code order; the fnuz codes come last.)
+  std::string accepted =
+      rt::isFnuz(storage) ? "u8 or " + kvDtype : kvDtype + " or u8";
+  EXPECT_NE(st.message().find(std::string("k_cache has dtype ") +
+                              rt::dtypeName(other) + "; expected " + accepted),
+            std::string::npos)
+      << st.message();
+  a = writeArgsFor(w);
+  a.vScale = rt::TensorRef();
+  st = writer->run(a);
+  EXPECT_NE(st.message().find("v_scale is required (kv_dtype=" + kvDtype + ")"),
+            std::string::npos)
+      << st.message();
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, Fp8Kernel,
+                         ::testing::Values("fp8_e4m3", "fp8_e5m2",
+                                           "fp8_e4m3fnuz", "fp8_e5m2fnuz"),
+                         [](const ::testing::TestParamInfo<const char *> &i) {
+                           std::string name = i.param;
+                           name.erase(0, 4); // "fp8_"
+                           return name;
+                         });
 
 /// Prints the largest relative errors seen (to keep the tolerances honest).
 class MaxErrorReporter : public ::testing::EmptyTestEventListener {

@@ -78,6 +78,19 @@ TEST_F(CAPITest, NamesAndVersions) {
   int32_t dtype = -1;
   EXPECT_EQ(attn_dtype_from_name("fp8_e5m2", &dtype), ATTN_OK);
   EXPECT_EQ(dtype, ATTN_DTYPE_FP8_E5M2);
+  // MI300's fp8 formats: appended codes, named as in the manifest.
+  EXPECT_EQ(attn_dtype_from_name("fp8_e4m3fnuz", &dtype), ATTN_OK);
+  EXPECT_EQ(dtype, ATTN_DTYPE_FP8_E4M3FNUZ);
+  EXPECT_EQ(dtype, 9);
+  EXPECT_EQ(attn_dtype_from_name("fp8_e5m2fnuz", &dtype), ATTN_OK);
+  EXPECT_EQ(dtype, ATTN_DTYPE_FP8_E5M2FNUZ);
+  EXPECT_EQ(dtype, 10);
+  EXPECT_STREQ(attn_dtype_name(ATTN_DTYPE_FP8_E4M3FNUZ), "fp8_e4m3fnuz");
+  EXPECT_EQ(attn_dtype_size(ATTN_DTYPE_FP8_E5M2FNUZ), 1);
+  EXPECT_EQ(attn_dtype_size(11), 0);
+  EXPECT_EQ(attn_dtype_from_name("fp8_e4m3fn", &dtype),
+            ATTN_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(attn_last_error(), "unknown dtype name 'fp8_e4m3fn'");
   EXPECT_EQ(attn_dtype_from_name("float", &dtype), ATTN_ERROR_INVALID_ARGUMENT);
   EXPECT_STREQ(attn_last_error(), "unknown dtype name 'float'");
   EXPECT_EQ(attn_device_kind(device), ATTN_DEVICE_CPU);

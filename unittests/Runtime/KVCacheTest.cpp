@@ -113,7 +113,13 @@ TEST_F(KVCacheTest, CreateValidatesTheConfig) {
   c = smallConfig();
   c.kvDType = static_cast<KvDType>(42);
   EXPECT_EQ(PagedKVCache::create(*device, c).status().message(),
-            "KV cache: invalid kv dtype code 42");
+            "KV cache: invalid kv dtype code 42 (expected 0 .. 9)");
+  c.kvDType = static_cast<KvDType>(kNumKvDTypes);
+  EXPECT_EQ(PagedKVCache::create(*device, c).status().message(),
+            "KV cache: invalid kv dtype code 10 (expected 0 .. 9)");
+  c.kvDType = static_cast<KvDType>(-1);
+  EXPECT_EQ(PagedKVCache::create(*device, c).status().code(),
+            StatusCode::InvalidArgument);
   c = smallConfig();
   c.maxNumBatchedTokens = 0;
   EXPECT_EQ(PagedKVCache::create(*device, c).status().code(),
@@ -194,8 +200,52 @@ TEST_F(KVCacheTest, PerTensorScales) {
   make(smallConfig());
   Status s = cache->setScales(0, 1, 1);
   EXPECT_EQ(s.code(), StatusCode::FailedPrecondition);
-  EXPECT_EQ(s.message(), "KV cache: per-tensor scales apply to "
-                         "fp8_e4m3/fp8_e5m2 caches; this cache is auto");
+  EXPECT_EQ(s.message(),
+            "KV cache: per-tensor scales apply to "
+            "fp8_e4m3/fp8_e5m2/fp8_e4m3fnuz/fp8_e5m2fnuz caches; this cache "
+            "is auto");
+}
+
+// MI300's fp8 formats: one byte per element, per-tensor scales, stored
+// as themselves.
+TEST_F(KVCacheTest, FnuzCaches) {
+  for (KvDType kv : {KvDType::Fp8E4M3Fnuz, KvDType::Fp8E5M2Fnuz}) {
+    KVCacheConfig c = smallConfig();
+    c.dtype = DType::BF16;
+    c.kvDType = kv;
+    make(c);
+    DType storage =
+        kv == KvDType::Fp8E4M3Fnuz ? DType::Fp8E4M3Fnuz : DType::Fp8E5M2Fnuz;
+    EXPECT_EQ(cache->kCache(0).dtype, storage) << kvDTypeName(kv);
+    EXPECT_EQ(cache->vCache(1).dtype, storage) << kvDTypeName(kv);
+    EXPECT_EQ(cache->kCache(1).shapeString(), "[16, 4, 2, 8]");
+    EXPECT_EQ(cache->kCache(0).numBytes(), 16 * 4 * 2 * 8);
+    ASSERT_TRUE(cache->kScale(0).isGiven());
+    ASSERT_OK(cache->setScales(-1, 0.5f, 0.125f));
+    EXPECT_EQ(read<float>(cache->vScale(1)), std::vector<float>{0.125f});
+    // The cache starts zeroed: +0 in the fnuz formats too (0x80 is NaN).
+    auto bytes = read<uint8_t>(cache->kCache(0));
+    EXPECT_EQ(std::count(bytes.begin(), bytes.end(), 0),
+              static_cast<long>(bytes.size()));
+
+    KernelInfo k;
+    k.name = "k";
+    k.kvHeads = 2;
+    k.headSize = 8;
+    k.headSizeV = 8;
+    k.blockSize = 4;
+    k.dtype = DType::BF16;
+    k.kvDType = kv;
+    EXPECT_OK(cache->checkKernel(k));
+    // The OCP format of the same shape is another cache.
+    k.kvDType =
+        kv == KvDType::Fp8E4M3Fnuz ? KvDType::Fp8E4M3 : KvDType::Fp8E5M2;
+    EXPECT_EQ(cache->checkKernel(k).message(),
+              std::string("kernel 'k' does not match the KV cache: its "
+                          "kv_dtype is ") +
+                  kvDTypeName(k.kvDType) + ", the cache's is " +
+                  kvDTypeName(kv));
+  }
 }
 
 TEST_F(KVCacheTest, PrepareStepBuildsTheMetadata) {
@@ -601,6 +651,37 @@ TEST_F(KVCacheTest, CAPI) {
             ATTN_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(attn_kv_cache_set_scales(kv, 0, 1, 1),
             ATTN_ERROR_FAILED_PRECONDITION);
+  {
+    // An fnuz cache through the C API: its tensors carry the appended
+    // dtype code; an out-of-range kv_dtype code is an error.
+    attn_device_t dev2 = nullptr;
+    ASSERT_EQ(attn_device_open(ATTN_DEVICE_CPU, 0, &dev2), ATTN_OK);
+    attn_kv_cache_config_t fc = c;
+    fc.kv_dtype = ATTN_KV_DTYPE_FP8_E4M3FNUZ;
+    attn_kv_cache_t fkv = nullptr;
+    ASSERT_EQ(attn_kv_cache_create(dev2, &fc, &fkv), ATTN_OK);
+    attn_tensor_t fk, fv, fks, fvs;
+    ASSERT_EQ(attn_kv_cache_layer(fkv, 0, &fk, &fv, &fks, &fvs), ATTN_OK);
+    EXPECT_EQ(fk.dtype, ATTN_DTYPE_FP8_E4M3FNUZ);
+    EXPECT_EQ(fv.dtype, ATTN_DTYPE_FP8_E4M3FNUZ);
+    EXPECT_EQ(fk.shape[3], 8);
+    EXPECT_NE(fks.data, nullptr);
+    EXPECT_EQ(attn_kv_cache_set_scales(fkv, -1, 0.5f, 0.5f), ATTN_OK);
+    attn_kv_cache_destroy(fkv);
+    fc.kv_dtype = ATTN_KV_DTYPE_FP8_E5M2FNUZ;
+    ASSERT_EQ(attn_kv_cache_create(dev2, &fc, &fkv), ATTN_OK);
+    ASSERT_EQ(attn_kv_cache_layer(fkv, 1, &fk, &fv, nullptr, nullptr), ATTN_OK);
+    EXPECT_EQ(fv.dtype, ATTN_DTYPE_FP8_E5M2FNUZ);
+    attn_kv_cache_destroy(fkv);
+    fc.kv_dtype = ATTN_KV_DTYPE_FP8_E5M2FNUZ + 1;
+    fkv = nullptr;
+    EXPECT_EQ(attn_kv_cache_create(dev2, &fc, &fkv),
+              ATTN_ERROR_INVALID_ARGUMENT);
+    EXPECT_STREQ(attn_last_error(),
+                 "KV cache: invalid kv dtype code 10 (expected 0 .. 9)");
+    EXPECT_EQ(fkv, nullptr);
+    attn_device_close(dev2);
+  }
 
   attn_kv_cache_usage_t u;
   ASSERT_EQ(attn_kv_cache_get_usage(kv, &u), ATTN_OK);

@@ -142,6 +142,40 @@ TEST(ManifestTest, PerTokenHeadAndCacheWrite) {
   EXPECT_EQ(w.functions.write, "w_write");
 }
 
+// MI300's fp8 formats as kv_dtype: byte storage of their own dtype.
+TEST(ManifestTest, FnuzKvDTypes) {
+  std::string text = manifestWith(
+      llamaWith("kv_dtype", R"("fp8_e4m3fnuz")") + "," +
+      R"({"name": "w", "kind": "cache_write", "kv_heads": 2, "head_size": 64,
+          "block_size": 16, "dtype": "f16", "kv_dtype": "fp8_e5m2fnuz",
+          "functions": {"write": "w_write"}})");
+  StatusOr<Manifest> manifest = parseManifest(text);
+  ASSERT_TRUE(manifest.isOk()) << manifest.status().toString();
+  const KernelInfo &a = manifest->kernels[0];
+  EXPECT_EQ(a.kvDType, KvDType::Fp8E4M3Fnuz);
+  EXPECT_EQ(a.kvStorage(), DType::Fp8E4M3Fnuz);
+  EXPECT_EQ(a.kCacheLastDim(), 128);
+  const KernelInfo &w = manifest->kernels[1];
+  EXPECT_EQ(w.kvDType, KvDType::Fp8E5M2Fnuz);
+  EXPECT_EQ(w.kvStorage(), DType::Fp8E5M2Fnuz);
+  EXPECT_EQ(w.kvRowBytes, 64);
+  // A near miss names every accepted value.
+  EXPECT_NE(
+      manifestError(manifestWith(llamaWith("kv_dtype", R"("fp8_e4m3fn")")))
+          .find("unknown kv_dtype \"fp8_e4m3fn\" (expected auto, f32, "
+                "f16, bf16, fp8_e4m3, fp8_e5m2, fp8_e4m3fnuz, "
+                "fp8_e5m2fnuz, int8_per_token_head or "
+                "fp8_per_token_head)"),
+      std::string::npos);
+  EXPECT_NE(
+      manifestError(manifestWith(llamaWith("out_dtype", R"("fp8_e4m3_fnuz")")))
+          .find("key \"out_dtype\" has unknown dtype "
+                "\"fp8_e4m3_fnuz\" (expected f32, f16, bf16, fp8_e4m3, "
+                "fp8_e5m2, fp8_e4m3fnuz, fp8_e5m2fnuz, i8, u8, i32 or "
+                "i64)"),
+      std::string::npos);
+}
+
 TEST(ManifestTest, TopLevelErrors) {
   EXPECT_NE(manifestError("{").find("manifest is not valid JSON: JSON error "
                                     "at line 1, column 2"),

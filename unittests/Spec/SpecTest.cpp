@@ -231,6 +231,16 @@ TEST(SpecParse, EveryKey) {
       {"kv_dtype=auto", [](auto &s) { EXPECT_EQ(s.kvDtype, "auto"); }},
       {"kv_dtype=fp8_e4m3", [](auto &s) { EXPECT_EQ(s.kvDtype, "fp8_e4m3"); }},
       {"kv_dtype=fp8_e5m2", [](auto &s) { EXPECT_EQ(s.kvDtype, "fp8_e5m2"); }},
+      {"kv_dtype=fp8_e4m3fnuz",
+       [](auto &s) {
+         EXPECT_EQ(s.kvDtype, "fp8_e4m3fnuz");
+         EXPECT_TRUE(s.perTensorKv());
+       }},
+      {"kv_dtype=fp8_e5m2fnuz",
+       [](auto &s) {
+         EXPECT_EQ(s.kvDtype, "fp8_e5m2fnuz");
+         EXPECT_TRUE(s.perTensorKv());
+       }},
       {"kv_dtype=int8_per_token_head",
        [](auto &s) { EXPECT_EQ(s.kvDtype, "int8_per_token_head"); }},
       {"kv_dtype=fp8_per_token_head",
@@ -238,7 +248,8 @@ TEST(SpecParse, EveryKey) {
       {"out_dtype=f16", [](auto &s) { EXPECT_EQ(s.outDtype, "f16"); }},
       {"out_dtype=bf16", [](auto &s) { EXPECT_EQ(s.outDtype, "bf16"); }},
       {"out_dtype=f32", [](auto &s) { EXPECT_EQ(s.outDtype, "f32"); }},
-      {"out_dtype=fp8_e4m3", [](auto &s) { EXPECT_EQ(s.outDtype, "fp8_e4m3"); }},
+      {"out_dtype=fp8_e4m3",
+       [](auto &s) { EXPECT_EQ(s.outDtype, "fp8_e4m3"); }},
       {"block_size=1", [](auto &s) { EXPECT_EQ(s.blockSize, 1); }},
       {"block_size=32", [](auto &s) { EXPECT_EQ(s.blockSize, 32); }},
       {"causal=0", [](auto &s) { EXPECT_FALSE(s.causal); }},
@@ -419,8 +430,13 @@ TEST(SpecParseErrors, BadValues) {
                      "f16 bf16 f32"},
       {"dtype=BF16", "bad value 'BF16' for spec key 'dtype'"},
       {"kv_dtype=fp8", "bad value 'fp8' for spec key 'kv_dtype': expected one "
-                       "of auto fp8_e4m3 fp8_e5m2 int8_per_token_head "
-                       "fp8_per_token_head"},
+                       "of auto fp8_e4m3 fp8_e5m2 fp8_e4m3fnuz fp8_e5m2fnuz "
+                       "int8_per_token_head fp8_per_token_head"},
+      {"kv_dtype=float8_e4m3fnuz", "bad value 'float8_e4m3fnuz' for spec key "
+                                   "'kv_dtype'"},
+      {"out_dtype=fp8_e4m3fnuz", "bad value 'fp8_e4m3fnuz' for spec key "
+                                 "'out_dtype': expected one of f16 bf16 f32 "
+                                 "fp8_e4m3"},
       {"out_dtype=fp8_e5m2", "bad value 'fp8_e5m2' for spec key 'out_dtype': "
                              "expected one of f16 bf16 f32 fp8_e4m3"},
       {"block_size=-16", "bad value '-16' for spec key 'block_size'"},
@@ -501,6 +517,8 @@ TEST(SpecFormat, RoundTrip) {
       "chunk=64:2,softcap=0.1",
       "kv_dtype=fp8_e4m3,out_dtype=fp8_e4m3",
       "kv_dtype=fp8_e5m2,dtype=f16",
+      "kv_dtype=fp8_e4m3fnuz",
+      "kv_dtype=fp8_e5m2fnuz,dtype=f16,lse=1",
       "kv_dtype=int8_per_token_head,head_size=192,head_size_v=128",
       "kv_dtype=fp8_per_token_head",
       "kv=varlen,causal=0,heads=16,kv_heads=16,head_size=80",
@@ -791,8 +809,12 @@ TEST_F(SpecToIRTest, SinksAlibiMmPrefixQqBiasLse) {
 }
 
 TEST_F(SpecToIRTest, PerTensorFp8) {
-  for (auto [text, isE4M3] : std::vector<std::pair<const char *, bool>>{
-           {"kv_dtype=fp8_e4m3", true}, {"kv_dtype=fp8_e5m2", false}}) {
+  enum Fmt { E4M3, E5M2, E4M3Fnuz, E5M2Fnuz };
+  for (auto [text, fmt] : std::vector<std::pair<const char *, Fmt>>{
+           {"kv_dtype=fp8_e4m3", E4M3},
+           {"kv_dtype=fp8_e5m2", E5M2},
+           {"kv_dtype=fp8_e4m3fnuz", E4M3Fnuz},
+           {"kv_dtype=fp8_e5m2fnuz", E5M2Fnuz}}) {
     SCOPED_TRACE(text);
     auto module = build(text);
     ASSERT_TRUE(module);
@@ -800,8 +822,10 @@ TEST_F(SpecToIRTest, PerTensorFp8) {
     ASSERT_TRUE(op.getKvQuant());
     EXPECT_EQ(*op.getKvQuant(), mlir::attn::KVQuant::per_tensor);
     mlir::Type kv = op.getKCache().getType().getElementType();
-    EXPECT_EQ(mlir::isa<mlir::Float8E4M3FNType>(kv), isE4M3);
-    EXPECT_EQ(mlir::isa<mlir::Float8E5M2Type>(kv), !isE4M3);
+    EXPECT_EQ(mlir::isa<mlir::Float8E4M3FNType>(kv), fmt == E4M3);
+    EXPECT_EQ(mlir::isa<mlir::Float8E5M2Type>(kv), fmt == E5M2);
+    EXPECT_EQ(mlir::isa<mlir::Float8E4M3FNUZType>(kv), fmt == E4M3Fnuz);
+    EXPECT_EQ(mlir::isa<mlir::Float8E5M2FNUZType>(kv), fmt == E5M2Fnuz);
     EXPECT_EQ(op.getVCache().getType().getElementType(), kv);
     ASSERT_TRUE(op.getKScale());
     ASSERT_TRUE(op.getVScale());
@@ -886,10 +910,14 @@ TEST_F(SpecToIRTest, CacheWriteForEveryKVDtype) {
   };
   Case cases[] = {
       {"kind=cache_write", std::nullopt, 0, false},
-      {"kind=cache_write,kv_dtype=fp8_e4m3", mlir::attn::KVQuant::per_tensor,
-       0, true},
-      {"kind=cache_write,kv_dtype=fp8_e5m2", mlir::attn::KVQuant::per_tensor,
-       0, true},
+      {"kind=cache_write,kv_dtype=fp8_e4m3", mlir::attn::KVQuant::per_tensor, 0,
+       true},
+      {"kind=cache_write,kv_dtype=fp8_e5m2", mlir::attn::KVQuant::per_tensor, 0,
+       true},
+      {"kind=cache_write,kv_dtype=fp8_e4m3fnuz",
+       mlir::attn::KVQuant::per_tensor, 0, true},
+      {"kind=cache_write,kv_dtype=fp8_e5m2fnuz",
+       mlir::attn::KVQuant::per_tensor, 0, true},
       {"kind=cache_write,kv_dtype=int8_per_token_head",
        mlir::attn::KVQuant::per_token_head_int8, 4, false},
       {"kind=cache_write,kv_dtype=fp8_per_token_head",
@@ -993,6 +1021,8 @@ TEST_F(SpecToIRTest, InvalidVariantsNameTheRule) {
        "'attn.varlen_attention' op kv_quant applies to paged caches only"},
       {"kv=varlen,kv_dtype=int8_per_token_head",
        "kv_quant applies to paged caches only"},
+      {"kv=varlen,kv_dtype=fp8_e4m3fnuz",
+       "'attn.varlen_attention' op kv_quant applies to paged caches only"},
       {"kv=varlen,heads=6,kv_heads=4",
        "'attn.varlen_attention' op query heads (6) must be a multiple of "
        "key/value heads (4)"},

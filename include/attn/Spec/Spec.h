@@ -29,6 +29,7 @@ struct VariantSpec {
   int64_t headSizeV = 0;           ///< 0: same as headSize
   std::string dtype = "bf16";      ///< f16 | bf16 | f32
   std::string kvDtype = "auto";    ///< auto | fp8_e4m3 | fp8_e5m2 |
+                                   ///< fp8_e4m3fnuz | fp8_e5m2fnuz |
                                    ///< int8_per_token_head | fp8_per_token_head
   std::string outDtype;            ///< empty: same as dtype; or fp8_e4m3
   int64_t blockSize = 16;
@@ -46,6 +47,12 @@ struct VariantSpec {
   int64_t effectiveHeadSizeV() const { return headSizeV ? headSizeV : headSize; }
   double effectiveScale() const;
   std::string effectiveOutDtype() const { return outDtype.empty() ? dtype : outDtype; }
+  /// True for the per-tensor fp8 kv dtypes (fp8_e4m3, fp8_e5m2,
+  /// fp8_e4m3fnuz, fp8_e5m2fnuz).
+  bool perTensorKv() const {
+    return kvDtype == "fp8_e4m3" || kvDtype == "fp8_e5m2" ||
+           kvDtype == "fp8_e4m3fnuz" || kvDtype == "fp8_e5m2fnuz";
+  }
 };
 
 /// The spec used when none is given (a Llama-3-8B layer).

@@ -19,9 +19,6 @@ using arith::CmpFPredicate;
 using arith::CmpIPredicate;
 
 namespace {
-/// Max |x| of fp8 formats (saturation bounds on write).
-double fp8Max(Type t) { return isa<Float8E4M3FNType>(t) ? 448.0 : 57344.0; }
-
 /// Quantizes one row (vector<d x f32>) and stores it at element `at` of
 /// `cache`.
 void writeRow(TileBuilder &t, Value x, Value cache, Value at, Type cacheType,
@@ -39,7 +36,7 @@ void writeRow(TileBuilder &t, Value x, Value cache, Value at, Type cacheType,
     return;
   }
   if (*quant == KVQuant::per_tensor) {
-    Value q = clamp(t.fdiv(x, t.splat(descale, {d})), fp8Max(cacheType));
+    Value q = clamp(t.fdiv(x, t.splat(descale, {d})), fp8MaxFinite(cacheType));
     vector::StoreOp::create(b, t.loc, t.convertFloat(q, cacheType), cache,
                             ValueRange{at});
     return;

@@ -147,7 +147,21 @@ inline std::string dtypeName(Type t) {
     return "fp8_e4m3";
   if (isa<Float8E5M2Type>(t))
     return "fp8_e5m2";
+  if (isa<Float8E4M3FNUZType>(t))
+    return "fp8_e4m3fnuz";
+  if (isa<Float8E5M2FNUZType>(t))
+    return "fp8_e5m2fnuz";
   return "i8";
+}
+
+/// Largest finite value of an fp8 cache type (the saturation bound on
+/// write): 448 (e4m3fn), 240 (e4m3fnuz), 57344 (e5m2, e5m2fnuz).
+inline double fp8MaxFinite(Type t) {
+  if (isa<Float8E4M3FNType>(t))
+    return 448.0;
+  if (isa<Float8E4M3FNUZType>(t))
+    return 240.0;
+  return 57344.0;
 }
 
 /// Manifest kv_dtype of a cache element type under a quantization scheme.

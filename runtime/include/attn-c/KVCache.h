@@ -31,7 +31,11 @@ enum {
   ATTN_KV_DTYPE_FP8_E4M3 = 4,
   ATTN_KV_DTYPE_FP8_E5M2 = 5,
   ATTN_KV_DTYPE_INT8_PER_TOKEN_HEAD = 6,
-  ATTN_KV_DTYPE_FP8_PER_TOKEN_HEAD = 7
+  ATTN_KV_DTYPE_FP8_PER_TOKEN_HEAD = 7,
+  /* MI300 (gfx942) fp8, per-tensor descales (appended; codes above are
+   * stable). */
+  ATTN_KV_DTYPE_FP8_E4M3FNUZ = 8,
+  ATTN_KV_DTYPE_FP8_E5M2FNUZ = 9
 };
 
 typedef struct attn_kv_cache *attn_kv_cache_t;

@@ -50,7 +50,11 @@ enum {
   ATTN_DTYPE_I8 = 5,
   ATTN_DTYPE_U8 = 6,
   ATTN_DTYPE_I32 = 7,
-  ATTN_DTYPE_I64 = 8
+  ATTN_DTYPE_I64 = 8,
+  /* MI300 (gfx942) fp8: f8E4M3FNUZ / f8E5M2FNUZ (appended; codes above are
+   * stable). */
+  ATTN_DTYPE_FP8_E4M3FNUZ = 9,
+  ATTN_DTYPE_FP8_E5M2FNUZ = 10
 };
 
 /** Attention launch paths (attn::rt::Path). */

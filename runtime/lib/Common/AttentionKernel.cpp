@@ -253,16 +253,13 @@ Status AttentionKernel::validate(const AttentionArgs &a,
                              "; expected a square [n, n]");
   }
   if (needsPerTensorScale(info.kvDType)) {
-    const char *why = info.kvDType == KvDType::Fp8E4M3 ? "kv_dtype=fp8_e4m3"
-                                                       : "kv_dtype=fp8_e5m2";
+    const char *why = detail::perTensorScaleReason(info.kvDType);
     ATTN_RT_RETURN_IF_ERROR(detail::checkScalar(k, "k_scale", a.kScale, why));
     ATTN_RT_RETURN_IF_ERROR(detail::checkScalar(k, "v_scale", a.vScale, why));
   }
   if (isFloat8(info.outDType))
-    ATTN_RT_RETURN_IF_ERROR(detail::checkScalar(k, "out_scale", a.outScale,
-                                                info.outDType == DType::Fp8E4M3
-                                                    ? "out_dtype=fp8_e4m3"
-                                                    : "out_dtype=fp8_e5m2"));
+    ATTN_RT_RETURN_IF_ERROR(detail::checkScalar(
+        k, "out_scale", a.outScale, detail::fp8OutReason(info.outDType)));
   if (info.lse) {
     ATTN_RT_RETURN_IF_ERROR(requireGiven(k, "lse", a.lse, "lse=1"));
     ATTN_RT_RETURN_IF_ERROR(checkTensor(k, "lse", a.lse, f32,

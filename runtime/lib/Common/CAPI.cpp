@@ -32,6 +32,18 @@ using attn::rt::Status;
 using attn::rt::StatusCode;
 using attn::rt::TensorRef;
 
+// The C codes are the C++ enum values (fp8 ones spot-checked, the appended
+// fnuz codes included).
+static_assert(ATTN_DTYPE_FP8_E4M3 == static_cast<int>(DType::Fp8E4M3) &&
+                  ATTN_DTYPE_FP8_E5M2 == static_cast<int>(DType::Fp8E5M2) &&
+                  ATTN_DTYPE_I64 == static_cast<int>(DType::I64) &&
+                  ATTN_DTYPE_FP8_E4M3FNUZ ==
+                      static_cast<int>(DType::Fp8E4M3Fnuz) &&
+                  ATTN_DTYPE_FP8_E5M2FNUZ ==
+                      static_cast<int>(DType::Fp8E5M2Fnuz) &&
+                  ATTN_DTYPE_FP8_E5M2FNUZ + 1 == attn::rt::kNumDTypes,
+              "ATTN_DTYPE_* must match attn::rt::DType");
+
 struct attn_device {
   std::shared_ptr<Device> device;
   std::string name;

@@ -105,8 +105,7 @@ Status CacheWriteKernel::run(const CacheWriteArgs &a) {
 
   CacheWriteLaunchParams p;
   if (needsPerTensorScale(info.kvDType)) {
-    const char *why = info.kvDType == KvDType::Fp8E4M3 ? "kv_dtype=fp8_e4m3"
-                                                       : "kv_dtype=fp8_e5m2";
+    const char *why = detail::perTensorScaleReason(info.kvDType);
     ATTN_RT_RETURN_IF_ERROR(detail::checkScalar(k, "k_scale", a.kScale, why));
     ATTN_RT_RETURN_IF_ERROR(detail::checkScalar(k, "v_scale", a.vScale, why));
     p.kScale = static_cast<const float *>(a.kScale.data);

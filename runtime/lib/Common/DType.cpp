@@ -25,7 +25,11 @@ constexpr DTypeEntry kDTypes[] = {
     {DType::U8, "u8", 1},
     {DType::I32, "i32", 4},
     {DType::I64, "i64", 8},
+    {DType::Fp8E4M3Fnuz, "fp8_e4m3fnuz", 1},
+    {DType::Fp8E5M2Fnuz, "fp8_e5m2fnuz", 1},
 };
+static_assert(sizeof(kDTypes) / sizeof(kDTypes[0]) == kNumDTypes,
+              "one kDTypes entry per DType, in code order");
 
 struct KvDTypeEntry {
   KvDType kvDType;
@@ -40,7 +44,11 @@ constexpr KvDTypeEntry kKvDTypes[] = {
     {KvDType::Fp8E5M2, "fp8_e5m2"},
     {KvDType::Int8PerTokenHead, "int8_per_token_head"},
     {KvDType::Fp8PerTokenHead, "fp8_per_token_head"},
+    {KvDType::Fp8E4M3Fnuz, "fp8_e4m3fnuz"},
+    {KvDType::Fp8E5M2Fnuz, "fp8_e5m2fnuz"},
 };
+static_assert(sizeof(kKvDTypes) / sizeof(kKvDTypes[0]) == kNumKvDTypes,
+              "one kKvDTypes entry per KvDType");
 } // namespace
 
 bool isValidDType(int32_t code) { return code >= 0 && code < kNumDTypes; }
@@ -63,8 +71,14 @@ size_t dtypeSize(DType dtype) {
 }
 
 bool isFloat8(DType dtype) {
-  return dtype == DType::Fp8E4M3 || dtype == DType::Fp8E5M2;
+  return dtype == DType::Fp8E4M3 || dtype == DType::Fp8E5M2 || isFnuz(dtype);
 }
+
+bool isFnuz(DType dtype) {
+  return dtype == DType::Fp8E4M3Fnuz || dtype == DType::Fp8E5M2Fnuz;
+}
+
+bool isValidKvDType(int32_t code) { return code >= 0 && code < kNumKvDTypes; }
 
 const char *kvDTypeName(KvDType kvDType) {
   for (const KvDTypeEntry &entry : kKvDTypes)
@@ -86,7 +100,8 @@ bool isPerTokenHead(KvDType kvDType) {
 }
 
 bool needsPerTensorScale(KvDType kvDType) {
-  return kvDType == KvDType::Fp8E4M3 || kvDType == KvDType::Fp8E5M2;
+  return kvDType == KvDType::Fp8E4M3 || kvDType == KvDType::Fp8E5M2 ||
+         kvDType == KvDType::Fp8E4M3Fnuz || kvDType == KvDType::Fp8E5M2Fnuz;
 }
 
 DType kvStorageDType(KvDType kvDType, DType queryDType) {
@@ -103,6 +118,10 @@ DType kvStorageDType(KvDType kvDType, DType queryDType) {
     return DType::Fp8E4M3;
   case KvDType::Fp8E5M2:
     return DType::Fp8E5M2;
+  case KvDType::Fp8E4M3Fnuz:
+    return DType::Fp8E4M3Fnuz;
+  case KvDType::Fp8E5M2Fnuz:
+    return DType::Fp8E5M2Fnuz;
   case KvDType::Int8PerTokenHead:
   case KvDType::Fp8PerTokenHead:
     return DType::I8;

@@ -87,10 +87,10 @@ PagedKVCache::create(Device &device, const KVCacheConfig &configIn) {
   if (!isModelDType(c.dtype))
     return invalidArgument("KV cache: dtype must be f32, f16 or bf16, got ",
                            dtypeName(c.dtype));
-  if (static_cast<int32_t>(c.kvDType) < 0 ||
-      static_cast<int32_t>(c.kvDType) > 7)
+  if (!isValidKvDType(static_cast<int32_t>(c.kvDType)))
     return invalidArgument("KV cache: invalid kv dtype code ",
-                           static_cast<int32_t>(c.kvDType));
+                           static_cast<int32_t>(c.kvDType), " (expected 0 .. ",
+                           kNumKvDTypes - 1, ")");
   if (c.maxNumSeqs <= 0 || c.maxNumSeqs > kMaxInt32)
     return invalidArgument("KV cache: max_num_seqs must be in [1, 2^31), got ",
                            c.maxNumSeqs);
@@ -474,7 +474,8 @@ TensorRef PagedKVCache::vScale(int64_t layer) const {
 Status PagedKVCache::setScales(int64_t layer, float kScale, float vScale) {
   if (!needsPerTensorScale(config_.kvDType))
     return failedPrecondition("KV cache: per-tensor scales apply to "
-                              "fp8_e4m3/fp8_e5m2 caches; this cache is ",
+                              "fp8_e4m3/fp8_e5m2/fp8_e4m3fnuz/fp8_e5m2fnuz "
+                              "caches; this cache is ",
                               kvDTypeName(config_.kvDType));
   if (layer != -1)
     ATTN_RT_RETURN_IF_ERROR(checkLayer(layer));

@@ -21,11 +21,22 @@
 #include <vector>
 
 using attn::rt::DType;
+using attn::rt::KvDType;
 using attn::rt::PagedKVCache;
 using attn::rt::Status;
 using attn::rt::StatusCode;
 using attn::rt::TensorRef;
 using attn::rt::capi::reportStatus;
+
+static_assert(
+    ATTN_KV_DTYPE_FP8_E4M3 == static_cast<int>(KvDType::Fp8E4M3) &&
+        ATTN_KV_DTYPE_FP8_E5M2 == static_cast<int>(KvDType::Fp8E5M2) &&
+        ATTN_KV_DTYPE_FP8_PER_TOKEN_HEAD ==
+            static_cast<int>(KvDType::Fp8PerTokenHead) &&
+        ATTN_KV_DTYPE_FP8_E4M3FNUZ == static_cast<int>(KvDType::Fp8E4M3Fnuz) &&
+        ATTN_KV_DTYPE_FP8_E5M2FNUZ == static_cast<int>(KvDType::Fp8E5M2Fnuz) &&
+        ATTN_KV_DTYPE_FP8_E5M2FNUZ + 1 == attn::rt::kNumKvDTypes,
+    "ATTN_KV_DTYPE_* must match attn::rt::KvDType");
 
 struct attn_kv_cache {
   std::shared_ptr<attn::rt::Device> device;

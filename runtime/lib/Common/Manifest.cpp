@@ -112,8 +112,8 @@ public:
     if (!dtype)
       return error(std::string("key \"") + key + "\" has unknown dtype \"" +
                    text +
-                   "\" (expected f32, f16, bf16, fp8_e4m3, fp8_e5m2, i8, "
-                   "u8, i32 or i64)");
+                   "\" (expected f32, f16, bf16, fp8_e4m3, fp8_e5m2, "
+                   "fp8_e4m3fnuz, fp8_e5m2fnuz, i8, u8, i32 or i64)");
     out = *dtype;
     return Status::ok();
   }
@@ -243,7 +243,8 @@ StatusOr<KernelInfo> parseKernelInfo(const json::Value &entry) {
   if (!parsedKv)
     return r.error("unknown kv_dtype \"" + kvDType +
                    "\" (expected auto, f32, f16, bf16, fp8_e4m3, fp8_e5m2, "
-                   "int8_per_token_head or fp8_per_token_head)");
+                   "fp8_e4m3fnuz, fp8_e5m2fnuz, int8_per_token_head or "
+                   "fp8_per_token_head)");
   info.kvDType = *parsedKv;
 
   if (isAttention) {

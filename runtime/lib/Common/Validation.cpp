@@ -122,6 +122,36 @@ Status requireGiven(const char *kernel, const char *what, const TensorRef &t,
                          ") but was not given (null data pointer)");
 }
 
+const char *perTensorScaleReason(KvDType kvDType) {
+  switch (kvDType) {
+  case KvDType::Fp8E4M3:
+    return "kv_dtype=fp8_e4m3";
+  case KvDType::Fp8E5M2:
+    return "kv_dtype=fp8_e5m2";
+  case KvDType::Fp8E4M3Fnuz:
+    return "kv_dtype=fp8_e4m3fnuz";
+  case KvDType::Fp8E5M2Fnuz:
+    return "kv_dtype=fp8_e5m2fnuz";
+  default:
+    return "a per-tensor fp8 kv_dtype";
+  }
+}
+
+const char *fp8OutReason(DType outDType) {
+  switch (outDType) {
+  case DType::Fp8E4M3:
+    return "out_dtype=fp8_e4m3";
+  case DType::Fp8E5M2:
+    return "out_dtype=fp8_e5m2";
+  case DType::Fp8E4M3Fnuz:
+    return "out_dtype=fp8_e4m3fnuz";
+  case DType::Fp8E5M2Fnuz:
+    return "out_dtype=fp8_e5m2fnuz";
+  default:
+    return "an fp8 out_dtype";
+  }
+}
+
 Status checkScalar(const char *kernel, const char *what, const TensorRef &t,
                    const char *why) {
   ATTN_RT_RETURN_IF_ERROR(requireGiven(kernel, what, t, why));

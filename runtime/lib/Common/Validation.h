@@ -79,6 +79,12 @@ Status requireGiven(const char *kernel, const char *what, const TensorRef &t,
 Status checkScalar(const char *kernel, const char *what, const TensorRef &t,
                    const char *why);
 
+/// "kv_dtype=<name>" for a per-tensor fp8 kv dtype (a static string, for
+/// checkScalar's `why`; no allocation on the launch path).
+const char *perTensorScaleReason(KvDType kvDType);
+/// "out_dtype=<name>" for an fp8 out dtype (static, as above).
+const char *fp8OutReason(DType outDType);
+
 /// Fails when `value` does not fit the ABI's int32 scalar `what`.
 Status checkInt32(const char *kernel, const char *what, int64_t value);
 

@@ -200,7 +200,7 @@ func.func @cache_write_fp8_cache_without_quant(%k: memref<?x2x64xf16>, %v: memre
 func.func @cache_write_per_tensor_with_i8(%k: memref<?x2x64xf16>, %v: memref<?x2x64xf16>,
                                           %kc: memref<?x16x2x64xi8>, %vc: memref<?x16x2x64xi8>,
                                           %sm: memref<?xi64>, %ks: memref<1xf32>, %vs: memref<1xf32>) {
-  // expected-error @+1 {{kv_quant <per_tensor> needs an f8E4M3FN or f8E5M2 k_cache; got 'i8'}}
+  // expected-error @+1 {{kv_quant <per_tensor> needs an fp8 k_cache (f8E4M3FN, f8E5M2, f8E4M3FNUZ or f8E5M2FNUZ); got 'i8'}}
   attn.cache_write key(%k : memref<?x2x64xf16>) value(%v : memref<?x2x64xf16>)
       k_cache(%kc : memref<?x16x2x64xi8>) v_cache(%vc : memref<?x16x2x64xi8>)
       slot_mapping(%sm : memref<?xi64>) k_scale(%ks : memref<1xf32>) v_scale(%vs : memref<1xf32>)

@@ -48,7 +48,7 @@ func.func @per_tensor_with_f16_cache(%q: memref<?x8x64xf16>, %kc: memref<?x16x2x
                                      %vc: memref<?x16x2x64xf16>, %bt: memref<?x?xi32>,
                                      %sl: memref<?xi32>, %cu: memref<?xi32>, %ks: memref<1xf32>,
                                      %vs: memref<1xf32>, %o: memref<?x8x64xf16>) {
-  // expected-error @+1 {{kv_quant <per_tensor> needs an f8E4M3FN or f8E5M2 k_cache; got 'f16'}}
+  // expected-error @+1 {{kv_quant <per_tensor> needs an fp8 k_cache (f8E4M3FN, f8E5M2, f8E4M3FNUZ or f8E5M2FNUZ); got 'f16'}}
   attn.paged_attention q(%q : memref<?x8x64xf16>) k_cache(%kc : memref<?x16x2x64xf16>)
       v_cache(%vc : memref<?x16x2x64xf16>) block_table(%bt : memref<?x?xi32>)
       seq_lens(%sl : memref<?xi32>) cu_seqlens_q(%cu : memref<?xi32>) k_scale(%ks : memref<1xf32>)
@@ -63,7 +63,7 @@ func.func @per_tensor_with_i8_v_cache(%q: memref<?x8x64xf16>, %kc: memref<?x16x2
                                       %vc: memref<?x16x2x64xi8>, %bt: memref<?x?xi32>,
                                       %sl: memref<?xi32>, %cu: memref<?xi32>, %ks: memref<1xf32>,
                                       %vs: memref<1xf32>, %o: memref<?x8x64xf16>) {
-  // expected-error @+1 {{kv_quant <per_tensor> needs an f8E4M3FN or f8E5M2 v_cache; got 'i8'}}
+  // expected-error @+1 {{kv_quant <per_tensor> needs an fp8 v_cache (f8E4M3FN, f8E5M2, f8E4M3FNUZ or f8E5M2FNUZ); got 'i8'}}
   attn.paged_attention q(%q : memref<?x8x64xf16>) k_cache(%kc : memref<?x16x2x64xf8E4M3FN>)
       v_cache(%vc : memref<?x16x2x64xi8>) block_table(%bt : memref<?x?xi32>)
       seq_lens(%sl : memref<?xi32>) cu_seqlens_q(%cu : memref<?xi32>) k_scale(%ks : memref<1xf32>)

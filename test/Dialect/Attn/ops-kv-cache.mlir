@@ -52,6 +52,51 @@ func.func @paged_fp8_e5m2_per_tensor(%q: memref<?x32x128xf16>, %kc: memref<?x16x
 
 // -----
 
+// MI300's fp8 e4m3fnuz caches (f8E4M3FNUZ), per-tensor descales.
+// CHECK-LABEL: func.func @paged_fp8_e4m3fnuz_per_tensor
+// CHECK:         attn.paged_attention
+// CHECK-SAME:      k_cache(%{{[^ ]+}} : memref<?x16x8x128xf8E4M3FNUZ>) v_cache(%{{[^ ]+}} : memref<?x16x8x128xf8E4M3FNUZ>)
+// CHECK-SAME:      k_scale(%{{[^ ]+}} : memref<1xf32>) v_scale(%{{[^ ]+}} : memref<1xf32>) out(
+// CHECK-SAME:      causal kv_quant <per_tensor>{{$}}
+func.func @paged_fp8_e4m3fnuz_per_tensor(%q: memref<?x32x128xbf16>, %kc: memref<?x16x8x128xf8E4M3FNUZ>,
+                                         %vc: memref<?x16x8x128xf8E4M3FNUZ>, %bt: memref<?x?xi32>,
+                                         %sl: memref<?xi32>, %cu: memref<?xi32>,
+                                         %ks: memref<1xf32>, %vs: memref<1xf32>,
+                                         %o: memref<?x32x128xbf16>) {
+  attn.paged_attention q(%q : memref<?x32x128xbf16>)
+      k_cache(%kc : memref<?x16x8x128xf8E4M3FNUZ>) v_cache(%vc : memref<?x16x8x128xf8E4M3FNUZ>)
+      block_table(%bt : memref<?x?xi32>) seq_lens(%sl : memref<?xi32>)
+      cu_seqlens_q(%cu : memref<?xi32>)
+      k_scale(%ks : memref<1xf32>) v_scale(%vs : memref<1xf32>)
+      out(%o : memref<?x32x128xbf16>) scale(0.0883883461) causal kv_quant <per_tensor>
+  return
+}
+
+// -----
+
+// MI300's fp8 e5m2fnuz caches (f8E5M2FNUZ), f16 query, with lse.
+// CHECK-LABEL: func.func @paged_fp8_e5m2fnuz_per_tensor
+// CHECK:         attn.paged_attention q(%{{[^ ]+}} : memref<?x32x64xf16>)
+// CHECK-SAME:      k_cache(%{{[^ ]+}} : memref<?x16x4x64xf8E5M2FNUZ>) v_cache(%{{[^ ]+}} : memref<?x16x4x64xf8E5M2FNUZ>)
+// CHECK-SAME:      k_scale(%{{[^ ]+}} : memref<1xf32>) v_scale(%{{[^ ]+}} : memref<1xf32>) out(
+// CHECK-SAME:      lse(%{{[^ ]+}} : memref<?x32xf32>) {{.*}} kv_quant <per_tensor>{{$}}
+func.func @paged_fp8_e5m2fnuz_per_tensor(%q: memref<?x32x64xf16>, %kc: memref<?x16x4x64xf8E5M2FNUZ>,
+                                         %vc: memref<?x16x4x64xf8E5M2FNUZ>, %bt: memref<?x?xi32>,
+                                         %sl: memref<?xi32>, %cu: memref<?xi32>,
+                                         %ks: memref<1xf32>, %vs: memref<1xf32>,
+                                         %o: memref<?x32x64xf16>, %lse: memref<?x32xf32>) {
+  attn.paged_attention q(%q : memref<?x32x64xf16>)
+      k_cache(%kc : memref<?x16x4x64xf8E5M2FNUZ>) v_cache(%vc : memref<?x16x4x64xf8E5M2FNUZ>)
+      block_table(%bt : memref<?x?xi32>) seq_lens(%sl : memref<?xi32>)
+      cu_seqlens_q(%cu : memref<?xi32>)
+      k_scale(%ks : memref<1xf32>) v_scale(%vs : memref<1xf32>)
+      out(%o : memref<?x32x64xf16>) lse(%lse : memref<?x32xf32>) scale(0.125) causal
+      kv_quant <per_tensor>
+  return
+}
+
+// -----
+
 // fp8 KV in and fp8 out: k/v descales and the output scale together.
 // CHECK-LABEL: func.func @paged_fp8_kv_fp8_out
 // CHECK-SAME:    %[[KS:[a-zA-Z0-9_]+]]: memref<1xf32>, %[[VS:[a-zA-Z0-9_]+]]: memref<1xf32>, %[[OS:[a-zA-Z0-9_]+]]: memref<1xf32>
@@ -223,6 +268,39 @@ func.func @cache_write_fp8_e5m2(%k: memref<?x8x128xf16>, %v: memref<?x8x128xf16>
                                 %sm: memref<?xi64>, %ks: memref<1xf32>, %vs: memref<1xf32>) {
   attn.cache_write key(%k : memref<?x8x128xf16>) value(%v : memref<?x8x128xf16>)
       k_cache(%kc : memref<?x16x8x128xf8E5M2>) v_cache(%vc : memref<?x16x8x128xf8E5M2>)
+      slot_mapping(%sm : memref<?xi64>)
+      k_scale(%ks : memref<1xf32>) v_scale(%vs : memref<1xf32>) kv_quant <per_tensor>
+  return
+}
+
+// -----
+
+// cache_write quantizing to MI300's fp8 e4m3fnuz and e5m2fnuz.
+// CHECK-LABEL: func.func @cache_write_fp8_e4m3fnuz
+// CHECK:         attn.cache_write
+// CHECK-SAME:      k_cache(%{{[^ ]+}} : memref<?x16x8x128xf8E4M3FNUZ>) v_cache(%{{[^ ]+}} : memref<?x16x8x128xf8E4M3FNUZ>)
+// CHECK-SAME:      k_scale(%{{[^ ]+}} : memref<1xf32>) v_scale(%{{[^ ]+}} : memref<1xf32>) kv_quant <per_tensor>{{$}}
+func.func @cache_write_fp8_e4m3fnuz(%k: memref<?x8x128xbf16>, %v: memref<?x8x128xbf16>,
+                                    %kc: memref<?x16x8x128xf8E4M3FNUZ>, %vc: memref<?x16x8x128xf8E4M3FNUZ>,
+                                    %sm: memref<?xi64>, %ks: memref<1xf32>, %vs: memref<1xf32>) {
+  attn.cache_write key(%k : memref<?x8x128xbf16>) value(%v : memref<?x8x128xbf16>)
+      k_cache(%kc : memref<?x16x8x128xf8E4M3FNUZ>) v_cache(%vc : memref<?x16x8x128xf8E4M3FNUZ>)
+      slot_mapping(%sm : memref<?xi64>)
+      k_scale(%ks : memref<1xf32>) v_scale(%vs : memref<1xf32>) kv_quant <per_tensor>
+  return
+}
+
+// -----
+
+// CHECK-LABEL: func.func @cache_write_fp8_e5m2fnuz
+// CHECK:         attn.cache_write
+// CHECK-SAME:      k_cache(%{{[^ ]+}} : memref<?x16x8x128xf8E5M2FNUZ>) v_cache(%{{[^ ]+}} : memref<?x16x8x128xf8E5M2FNUZ>)
+// CHECK-SAME:      kv_quant <per_tensor>{{$}}
+func.func @cache_write_fp8_e5m2fnuz(%k: memref<?x8x128xf32>, %v: memref<?x8x128xf32>,
+                                    %kc: memref<?x16x8x128xf8E5M2FNUZ>, %vc: memref<?x16x8x128xf8E5M2FNUZ>,
+                                    %sm: memref<?xi64>, %ks: memref<1xf32>, %vs: memref<1xf32>) {
+  attn.cache_write key(%k : memref<?x8x128xf32>) value(%v : memref<?x8x128xf32>)
+      k_cache(%kc : memref<?x16x8x128xf8E5M2FNUZ>) v_cache(%vc : memref<?x16x8x128xf8E5M2FNUZ>)
       slot_mapping(%sm : memref<?xi64>)
       k_scale(%ks : memref<1xf32>) v_scale(%vs : memref<1xf32>) kv_quant <per_tensor>
   return

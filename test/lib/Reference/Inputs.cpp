@@ -263,9 +263,11 @@ std::optional<AttentionData> makeAttentionInputs(const VariantSpec &spec,
     d.v = HostTensor(kvStorage, {numRows, kvHeads, dv + pad});
   }
   // Unused slots: NaN in every float format (0xff.. is a NaN for f32, f16,
-  // bf16, e4m3fn and e5m2; for int8 per-token-head caches the scale).
-  d.k.fillBytes(o.poisonUnused ? 0xff : 0);
-  d.v.fillBytes(o.poisonUnused ? 0xff : 0);
+  // bf16, e4m3fn and e5m2; for int8 per-token-head caches the scale; the
+  // fnuz formats' only NaN is 0x80, 0xff being their finite -max).
+  uint8_t poison = rt::isFnuz(kvStorage) ? fp8NaNByte(kvStorage) : 0xff;
+  d.k.fillBytes(o.poisonUnused ? poison : 0);
+  d.v.fillBytes(o.poisonUnused ? poison : 0);
 
   int64_t numKeys = static_cast<int64_t>(rowOfKey.size());
   std::vector<float> kf(static_cast<size_t>(numKeys * kvHeads * dk));

@@ -28,6 +28,8 @@ const char *npyDescr(DType dtype) {
     return "<u2";
   case DType::Fp8E4M3:
   case DType::Fp8E5M2:
+  case DType::Fp8E4M3Fnuz:
+  case DType::Fp8E5M2Fnuz:
   case DType::U8:
     return "|u1";
   case DType::I8:

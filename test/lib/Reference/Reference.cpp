@@ -10,6 +10,7 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 namespace attn {
@@ -23,53 +24,81 @@ using rt::DType;
 
 namespace {
 
+/// The special encodings of a small float format.
+enum class Kind {
+  /// IEEE-like: all-ones exponent = inf (mantissa 0) or NaN.
+  IEEE,
+  /// e4m3fn: only all-ones exponent and mantissa = NaN; no infinities.
+  FN,
+  /// e4m3fnuz / e5m2fnuz: every exponent finite, no infinities, no negative
+  /// zero; the negative-zero pattern (sign bit alone, 0x80) is the only NaN.
+  FNUZ,
+};
+
 /// A small binary float format: 1 sign bit, `expBits`, `manBits`.
 struct MiniFloat {
   int expBits, manBits, bias;
-  /// IEEE-like (all-ones exponent = inf/NaN) or e4m3fn-like (only
-  /// all-ones exponent and mantissa = NaN; no infinities).
-  bool ieee;
+  Kind kind;
+
+  uint32_t signBit() const { return 1u << (expBits + manBits); }
 
   double maxFinite() const {
-    if (ieee)
+    if (kind == Kind::IEEE)
       return std::ldexp(2.0 - std::ldexp(1.0, -manBits),
                         (1 << expBits) - 2 - bias);
+    if (kind == Kind::FNUZ) // every exponent and mantissa is finite
+      return std::ldexp(2.0 - std::ldexp(1.0, -manBits),
+                        (1 << expBits) - 1 - bias);
     // e4m3fn: the all-ones exponent is usable except mantissa all-ones.
     return std::ldexp(2.0 - std::ldexp(1.0, 1 - manBits),
                       (1 << expBits) - 1 - bias);
   }
 
+  /// The NaN pattern, sign included (or-ing a sign into it is harmless for
+  /// IEEE/FN; FNUZ has exactly one NaN).
   uint32_t nanBits() const {
-    return ieee ? (((1u << expBits) - 1) << manBits) | (1u << (manBits - 1))
-                : (1u << (expBits + manBits)) - 1;
+    switch (kind) {
+    case Kind::IEEE:
+      return (((1u << expBits) - 1) << manBits) | (1u << (manBits - 1));
+    case Kind::FN:
+      return (1u << (expBits + manBits)) - 1;
+    case Kind::FNUZ:
+      return signBit();
+    }
+    return 0;
   }
   uint32_t infBits() const { return ((1u << expBits) - 1) << manBits; }
+  /// What a value beyond the largest finite one becomes without saturation:
+  /// inf (IEEE), else NaN (as torch's float8_e4m3fn / _fnuz conversions).
+  uint32_t overflowBits(uint32_t sign) const {
+    if (kind == Kind::IEEE)
+      return sign | infBits();
+    return kind == Kind::FNUZ ? nanBits() : sign | nanBits();
+  }
 
   /// Round-to-nearest-even encode of `x` (exact in double).
   uint32_t encode(double x, bool saturate) const {
-    uint32_t sign = std::signbit(x) ? 1u << (expBits + manBits) : 0u;
+    uint32_t sign = std::signbit(x) ? signBit() : 0u;
     if (std::isnan(x))
-      return sign | nanBits();
+      return kind == Kind::FNUZ ? nanBits() : sign | nanBits();
     double a = std::fabs(x);
     double maxF = maxFinite();
-    if (std::isinf(a)) {
-      if (saturate)
-        return sign | encodeMagnitude(maxF);
-      return sign | (ieee ? infBits() : nanBits());
-    }
-    uint32_t mag = encodeMagnitude(a);
-    double back = decodeMagnitude(mag);
-    if (std::isnan(back) || std::isinf(back) || back > maxF) {
-      if (saturate)
-        return sign | encodeMagnitude(maxF);
-      return sign | (ieee ? infBits() : nanBits());
-    }
-    return sign | mag;
+    if (std::isinf(a))
+      return saturate ? sign | *encodeMagnitude(maxF) : overflowBits(sign);
+    std::optional<uint32_t> mag = encodeMagnitude(a);
+    double back =
+        mag ? decodeMagnitude(*mag) : std::numeric_limits<double>::infinity();
+    if (std::isnan(back) || std::isinf(back) || back > maxF)
+      return saturate ? sign | *encodeMagnitude(maxF) : overflowBits(sign);
+    if (*mag == 0 && kind == Kind::FNUZ)
+      return 0; // no negative zero: -0 and tiny negatives give +0
+    return sign | *mag;
   }
 
-  /// Magnitude bits of a >= 0 rounded RNE; may overflow past maxFinite
-  /// (the caller checks).
-  uint32_t encodeMagnitude(double a) const {
+  /// Magnitude bits of a >= 0 rounded RNE; nullopt past the largest
+  /// exponent. May be a NaN/inf pattern or exceed maxFinite (the caller
+  /// checks).
+  std::optional<uint32_t> encodeMagnitude(double a) const {
     if (a == 0)
       return 0;
     int minExp = 1 - bias; // exponent of the smallest normal
@@ -99,7 +128,7 @@ struct MiniFloat {
     }
     uint32_t maxBiased = (1u << expBits) - 1;
     if (biased > maxBiased)
-      return infBits() | ((1u << manBits) - 1); // beyond any finite value
+      return std::nullopt; // beyond any finite value
     return (biased << manBits) | man;
   }
 
@@ -107,10 +136,10 @@ struct MiniFloat {
     uint32_t biased = mag >> manBits;
     uint32_t man = mag & ((1u << manBits) - 1);
     uint32_t maxBiased = (1u << expBits) - 1;
-    if (ieee && biased == maxBiased)
+    if (kind == Kind::IEEE && biased == maxBiased)
       return man ? std::numeric_limits<double>::quiet_NaN()
                  : std::numeric_limits<double>::infinity();
-    if (!ieee && biased == maxBiased && man == (1u << manBits) - 1)
+    if (kind == Kind::FN && biased == maxBiased && man == (1u << manBits) - 1)
       return std::numeric_limits<double>::quiet_NaN();
     if (biased == 0)
       return std::ldexp(static_cast<double>(man), 1 - bias - manBits);
@@ -119,14 +148,33 @@ struct MiniFloat {
   }
 
   double decode(uint32_t bits) const {
-    double m = decodeMagnitude(bits & ((1u << (expBits + manBits)) - 1));
-    return (bits >> (expBits + manBits)) & 1 ? -m : m;
+    if (kind == Kind::FNUZ && bits == signBit())
+      return std::numeric_limits<double>::quiet_NaN();
+    double m = decodeMagnitude(bits & (signBit() - 1));
+    return bits & signBit() ? -m : m;
   }
 };
 
-constexpr MiniFloat kF16{5, 10, 15, true};
-constexpr MiniFloat kE4M3{4, 3, 7, false};
-constexpr MiniFloat kE5M2{5, 2, 15, true};
+constexpr MiniFloat kF16{5, 10, 15, Kind::IEEE};
+constexpr MiniFloat kE4M3{4, 3, 7, Kind::FN};
+constexpr MiniFloat kE5M2{5, 2, 15, Kind::IEEE};
+constexpr MiniFloat kE4M3Fnuz{4, 3, 8, Kind::FNUZ};
+constexpr MiniFloat kE5M2Fnuz{5, 2, 16, Kind::FNUZ};
+
+const MiniFloat *fp8Format(DType dtype) {
+  switch (dtype) {
+  case DType::Fp8E4M3:
+    return &kE4M3;
+  case DType::Fp8E5M2:
+    return &kE5M2;
+  case DType::Fp8E4M3Fnuz:
+    return &kE4M3Fnuz;
+  case DType::Fp8E5M2Fnuz:
+    return &kE5M2Fnuz;
+  default:
+    return nullptr;
+  }
+}
 
 } // namespace
 
@@ -164,6 +212,29 @@ uint8_t floatToFp8E5M2(float x, bool saturate) {
 float fp8E5M2ToFloat(uint8_t bits) {
   return static_cast<float>(kE5M2.decode(bits));
 }
+uint8_t floatToFp8E4M3Fnuz(float x, bool saturate) {
+  return static_cast<uint8_t>(kE4M3Fnuz.encode(x, saturate));
+}
+float fp8E4M3FnuzToFloat(uint8_t bits) {
+  return static_cast<float>(kE4M3Fnuz.decode(bits));
+}
+uint8_t floatToFp8E5M2Fnuz(float x, bool saturate) {
+  return static_cast<uint8_t>(kE5M2Fnuz.encode(x, saturate));
+}
+float fp8E5M2FnuzToFloat(uint8_t bits) {
+  return static_cast<float>(kE5M2Fnuz.decode(bits));
+}
+uint8_t floatToFp8(DType dtype, float x, bool saturate) {
+  const MiniFloat *f = fp8Format(dtype);
+  assert(f && "not an fp8 dtype");
+  return static_cast<uint8_t>(f->encode(x, saturate));
+}
+float fp8ToFloat(DType dtype, uint8_t bits) {
+  const MiniFloat *f = fp8Format(dtype);
+  assert(f && "not an fp8 dtype");
+  return static_cast<float>(f->decode(bits));
+}
+uint8_t fp8NaNByte(DType dtype) { return rt::isFnuz(dtype) ? 0x80 : 0xff; }
 
 double maxFinite(DType dtype) {
   switch (dtype) {
@@ -176,6 +247,10 @@ double maxFinite(DType dtype) {
   case DType::Fp8E4M3:
     return 448.0;
   case DType::Fp8E5M2:
+    return 57344.0;
+  case DType::Fp8E4M3Fnuz:
+    return 240.0;
+  case DType::Fp8E5M2Fnuz:
     return 57344.0;
   default:
     return std::numeric_limits<double>::infinity();
@@ -192,9 +267,10 @@ double roundTo(DType dtype, double x) {
   case DType::BF16:
     return bf16ToFloat(floatToBf16(f));
   case DType::Fp8E4M3:
-    return fp8E4M3ToFloat(floatToFp8E4M3(f));
   case DType::Fp8E5M2:
-    return fp8E5M2ToFloat(floatToFp8E5M2(f));
+  case DType::Fp8E4M3Fnuz:
+  case DType::Fp8E5M2Fnuz:
+    return fp8ToFloat(dtype, floatToFp8(dtype, f));
   default:
     return x;
   }
@@ -254,9 +330,10 @@ double HostTensor::get(int64_t i) const {
     return dtype == DType::F16 ? f16ToFloat(b) : bf16ToFloat(b);
   }
   case DType::Fp8E4M3:
-    return fp8E4M3ToFloat(p[i]);
   case DType::Fp8E5M2:
-    return fp8E5M2ToFloat(p[i]);
+  case DType::Fp8E4M3Fnuz:
+  case DType::Fp8E5M2Fnuz:
+    return fp8ToFloat(dtype, p[i]);
   case DType::I8:
     return static_cast<int8_t>(p[i]);
   case DType::U8:
@@ -289,10 +366,10 @@ void HostTensor::set(int64_t i, double x) {
     return;
   }
   case DType::Fp8E4M3:
-    p[i] = floatToFp8E4M3(f);
-    return;
   case DType::Fp8E5M2:
-    p[i] = floatToFp8E5M2(f);
+  case DType::Fp8E4M3Fnuz:
+  case DType::Fp8E5M2Fnuz:
+    p[i] = floatToFp8(dtype, f);
     return;
   case DType::I8:
     p[i] = static_cast<uint8_t>(static_cast<int8_t>(x));
@@ -329,7 +406,7 @@ std::vector<double> decode(const HostTensor &t) {
 //===----------------------------------------------------------------------===//
 
 KvQuant kvQuantOf(const VariantSpec &spec) {
-  if (spec.kvDtype == "fp8_e4m3" || spec.kvDtype == "fp8_e5m2")
+  if (spec.perTensorKv())
     return KvQuant::PerTensor;
   if (spec.kvDtype == "int8_per_token_head")
     return KvQuant::PerTokenHeadInt8;
@@ -347,6 +424,10 @@ static DType parseFloatDtype(const std::string &name) {
     return DType::Fp8E4M3;
   if (name == "fp8_e5m2")
     return DType::Fp8E5M2;
+  if (name == "fp8_e4m3fnuz")
+    return DType::Fp8E4M3Fnuz;
+  if (name == "fp8_e5m2fnuz")
+    return DType::Fp8E5M2Fnuz;
   return DType::F32;
 }
 
@@ -413,9 +494,9 @@ void quantizeRow(const VariantSpec &spec, const float *x, int64_t d,
     for (int64_t c = 0; c < d; ++c) {
       float q = x[c] / perTensorScale; // f32 division, like the kernel
       double qc = std::min(std::max(static_cast<double>(q), -bound), bound);
-      dst[c] = storage == DType::Fp8E4M3
-                   ? floatToFp8E4M3(static_cast<float>(qc))
-                   : floatToFp8E5M2(static_cast<float>(qc));
+      // Clamped, then rounded to nearest even (the kernel's minimumf /
+      // maximumf and truncf); fnuz: -0 -> +0, NaN -> 0x80.
+      dst[c] = floatToFp8(storage, static_cast<float>(qc));
     }
     return;
   }

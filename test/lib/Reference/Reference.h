@@ -11,10 +11,10 @@
 // KV cache is decoded exactly as stored, so only the kernel's arithmetic
 // error remains in a comparison).
 //
-// Also here: the numeric formats (bf16, f16, fp8 e4m3fn / e5m2 encode and
-// decode), HostTensor (a host array with a runtime dtype and a shape) and
-// the comparison helpers. No MLIR; the runtime (attnrt) only for its DType
-// and TensorRef.
+// Also here: the numeric formats (bf16, f16, fp8 e4m3fn / e5m2 /
+// e4m3fnuz / e5m2fnuz encode and decode), HostTensor (a host array with a
+// runtime dtype and a shape) and the comparison helpers. No MLIR; the
+// runtime (attnrt) only for its DType and TensorRef.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,8 +49,24 @@ float fp8E4M3ToFloat(uint8_t bits);
 /// +-57344 become +-57344; else +-inf.
 uint8_t floatToFp8E5M2(float x, bool saturate = true);
 float fp8E5M2ToFloat(uint8_t bits);
+/// fp8 e4m3fnuz (MI300; bias 8, max 240, no infinity, no negative zero,
+/// NaN = 0x80 only). -0 and negative values that round to zero encode as
+/// 0x00; NaN as 0x80. With `saturate`, values beyond +-240 (and
+/// infinities) become +-240; else NaN (0x80).
+uint8_t floatToFp8E4M3Fnuz(float x, bool saturate = true);
+float fp8E4M3FnuzToFloat(uint8_t bits);
+/// fp8 e5m2fnuz (MI300; bias 16, max 57344, otherwise as e4m3fnuz).
+uint8_t floatToFp8E5M2Fnuz(float x, bool saturate = true);
+float fp8E5M2FnuzToFloat(uint8_t bits);
+/// The four fp8 formats by dtype (asserts on a non-fp8 dtype).
+uint8_t floatToFp8(rt::DType dtype, float x, bool saturate = true);
+float fp8ToFloat(rt::DType dtype, uint8_t bits);
+/// A NaN byte of an fp8 dtype (0xff for e4m3fn / e5m2, 0x80 for the fnuz
+/// formats, where 0xff is the finite -max).
+uint8_t fp8NaNByte(rt::DType dtype);
 
-/// The largest finite value of a float dtype (fp8: 448 / 57344).
+/// The largest finite value of a float dtype (fp8: 448 / 57344 / 240 /
+/// 57344).
 double maxFinite(rt::DType dtype);
 /// `x` rounded to `dtype` (f32, f16, bf16, fp8) and back.
 double roundTo(rt::DType dtype, double x);

@@ -16,8 +16,9 @@ def ConvertAttnTilesToHostPass : Pass<"convert-attn-tiles-to-host", "ModuleOp"> 
       of linear program ids (the host ABI of docs/KernelABI.md);
     - `attn_tile.load_rows` / `store_rows` become one contiguous vector
       load / store per row, guarded by the row's mask;
-    - conversions from and to f16, bf16, f8E4M3FN and f8E5M2 become integer
-      bit manipulation (round to nearest even, fp8 saturating), so the
+    - conversions from and to f16, bf16 and the fp8 formats (f8E4M3FN,
+      f8E5M2, f8E4M3FNUZ, f8E5M2FNUZ) become integer bit manipulation
+      (round to nearest even; e4m3fn and the fnuz formats saturate), so the
       object needs no compiler runtime helpers;
     - the manifest (JSON) is embedded as the global `attn_manifest`.
 

@@ -22,7 +22,11 @@ static MemRefType memrefOf(Value v) {
   return v ? cast<MemRefType>(v.getType()) : MemRefType();
 }
 
-static bool isFp8(Type t) { return isa<Float8E4M3FNType, Float8E5M2Type>(t); }
+/// The fp8 formats of per-tensor KV quantization (OCP and MI300 fnuz).
+static bool isFp8(Type t) {
+  return isa<Float8E4M3FNType, Float8E5M2Type, Float8E4M3FNUZType,
+             Float8E5M2FNUZType>(t);
+}
 
 /// Checks that dim `i` of `v` (named `name`) is static and equals
 /// `expected` (when expected >= 0); `what` names the dim.
@@ -78,9 +82,9 @@ static LogicalResult verifyKVType(Operation *op, StringRef name, Type kvType,
   }
   if (*quant == KVQuant::per_tensor) {
     if (!isFp8(kvType))
-      return op->emitOpError() << "kv_quant <per_tensor> needs an f8E4M3FN or "
-                                  "f8E5M2 "
-                               << name << "; got " << kvType;
+      return op->emitOpError()
+             << "kv_quant <per_tensor> needs an fp8 " << name
+             << " (f8E4M3FN, f8E5M2, f8E4M3FNUZ or f8E5M2FNUZ); got " << kvType;
     return success();
   }
   if (!kvType.isInteger(8))

@@ -7,7 +7,13 @@
 // DType is the element type of a tensor handed to the runtime; KvDType is the
 // "kv_dtype" of a kernel manifest entry (how the KV cache is stored). Names
 // are the manifest strings ("f32", "bf16", "fp8_e4m3", "auto", ...). The
-// numeric values of DType are part of the C API.
+// numeric values of DType and KvDType are part of the C API: new values are
+// appended, existing ones never renumbered.
+//
+// fp8 formats: fp8_e4m3 / fp8_e5m2 are the OCP formats (MLIR f8E4M3FN,
+// f8E5M2; NVIDIA, gfx950); fp8_e4m3fnuz / fp8_e5m2fnuz are the "fnuz"
+// formats of AMD MI300 (gfx942; MLIR f8E4M3FNUZ, f8E5M2FNUZ: exponent bias
+// 8 / 16, no infinity, no negative zero, 0x80 the only NaN).
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,13 +38,15 @@ enum class DType : int32_t {
   U8 = 6,
   I32 = 7,
   I64 = 8,
+  Fp8E4M3Fnuz = 9,
+  Fp8E5M2Fnuz = 10,
 };
 
 /// Number of DType values (they are 0 .. kNumDTypes-1).
-constexpr int32_t kNumDTypes = 9;
+constexpr int32_t kNumDTypes = 11;
 
-/// "f32", "f16", "bf16", "fp8_e4m3", "fp8_e5m2", "i8", "u8", "i32", "i64";
-/// "invalid" for an out-of-range value.
+/// "f32", "f16", "bf16", "fp8_e4m3", "fp8_e5m2", "i8", "u8", "i32", "i64",
+/// "fp8_e4m3fnuz", "fp8_e5m2fnuz"; "invalid" for an out-of-range value.
 const char *dtypeName(DType dtype);
 /// Parses a name returned by dtypeName().
 std::optional<DType> parseDType(std::string_view name);
@@ -46,8 +54,11 @@ std::optional<DType> parseDType(std::string_view name);
 size_t dtypeSize(DType dtype);
 /// True when `code` is the value of a DType.
 bool isValidDType(int32_t code);
-/// True for fp8_e4m3 and fp8_e5m2.
+/// True for the four fp8 formats (fp8_e4m3, fp8_e5m2, fp8_e4m3fnuz,
+/// fp8_e5m2fnuz).
 bool isFloat8(DType dtype);
+/// True for fp8_e4m3fnuz and fp8_e5m2fnuz.
+bool isFnuz(DType dtype);
 
 /// How a kernel stores its KV cache (manifest key "kv_dtype").
 enum class KvDType : int32_t {
@@ -64,12 +75,21 @@ enum class KvDType : int32_t {
   /// head_size + 4 bytes.
   Int8PerTokenHead = 6,
   Fp8PerTokenHead = 7,
+  /// MI300's fp8 formats, per-tensor descales as for Fp8E4M3 / Fp8E5M2.
+  Fp8E4M3Fnuz = 8,
+  Fp8E5M2Fnuz = 9,
 };
 
+/// Number of KvDType values (they are 0 .. kNumKvDTypes-1).
+constexpr int32_t kNumKvDTypes = 10;
+
 /// "auto", "f32", "f16", "bf16", "fp8_e4m3", "fp8_e5m2",
-/// "int8_per_token_head", "fp8_per_token_head".
+/// "int8_per_token_head", "fp8_per_token_head", "fp8_e4m3fnuz",
+/// "fp8_e5m2fnuz"; "invalid" for an out-of-range value.
 const char *kvDTypeName(KvDType kvDType);
 std::optional<KvDType> parseKvDType(std::string_view name);
+/// True when `code` is the value of a KvDType.
+bool isValidKvDType(int32_t code);
 /// True for the per-token-head kinds (inline float32 scales).
 bool isPerTokenHead(KvDType kvDType);
 /// True for the per-tensor fp8 kinds (which need k_scale and v_scale).

@@ -33,8 +33,13 @@ def Attn_KVQuantAttr : EnumAttr<Attn_Dialect, Attn_KVQuant, "kv_quant"> {
   let assemblyFormat = "`<` $value `>`";
   let summary = "KV cache quantization scheme";
   let description = [{
-    `per_tensor`: the caches hold fp8 (`f8E4M3FN` or `f8E5M2`) and are
-    multiplied by the `k_scale` / `v_scale` descales. `per_token_head_int8`
+    `per_tensor`: the caches hold fp8 and are multiplied by the `k_scale` /
+    `v_scale` descales. The fp8 type is one of the OCP formats `f8E4M3FN`
+    (max 448) and `f8E5M2` (max 57344), used by NVIDIA and gfx950, or one of
+    MI300's (gfx942) "fnuz" formats `f8E4M3FNUZ` (max 240) and `f8E5M2FNUZ`
+    (max 57344), which have no infinity and no negative zero (0x80 is their
+    only NaN). Dequantization is done in software, so every target accepts
+    every format. `per_token_head_int8`
     and `per_token_head_fp8`: the caches are bytes (`i8`); each (block, slot,
     kv head) row holds `head_size` int8 (or fp8 e4m3) values followed by
     its float32 scale (4 bytes), so the last cache dimension is

@@ -28,7 +28,18 @@ def KVCacheGroup : OpDocGroup {
 
 def Attn_ComputeFloat : AnyTypeOf<[F16, BF16, F32]>;
 def Attn_QueryMemRef : MemRefRankOf<[F16, BF16, F32], [3]>;
-def Attn_KVMemRef : MemRefRankOf<[F16, BF16, F32, F8E4M3FN, F8E5M2, I8], [3, 4]>;
+// KV element types: the query's float type, the fp8 formats of per-tensor
+// quantization (OCP e4m3fn / e5m2, and MI300's e4m3fnuz / e5m2fnuz), or
+// bytes (per-token-head quantization).
+def Attn_Fp8KVTypes {
+  list<Type> types = [F8E4M3FN, F8E5M2, F8E4M3FNUZ, F8E5M2FNUZ];
+}
+def Attn_KVMemRef : MemRefRankOf<!listconcat([F16, BF16, F32],
+                                             Attn_Fp8KVTypes.types, [I8]),
+                                 [3, 4]>;
+def Attn_CacheMemRef : MemRefRankOf<!listconcat([F16, BF16, F32],
+                                                Attn_Fp8KVTypes.types, [I8]),
+                                    [4]>;
 def Attn_OutMemRef : MemRefRankOf<[F16, BF16, F32, F8E4M3FN], [3, 4]>;
 def Attn_LseMemRef : MemRefRankOf<[F32], [2, 3]>;
 def Attn_I32Vector : MemRefRankOf<[I32], [1]>;
@@ -106,7 +117,8 @@ defvar attnCommonAttentionDoc = [{
       tokens of each sequence (query `a`, key `b` of the query section, both
       relative to the first query token), on top of the causal mask; needs
       `causal`.
-    - `kv_quant <per_tensor>` with fp8 caches and `k_scale`, `v_scale`
+    - `kv_quant <per_tensor>` with fp8 caches (`f8E4M3FN`, `f8E5M2`, or
+      MI300's `f8E4M3FNUZ`, `f8E5M2FNUZ`) and `k_scale`, `v_scale`
       (`[1] f32`) descales; `kv_quant <per_token_head_int8|per_token_head_fp8>`
       with `i8` caches whose last dimension is `head_size + 4` (data, then the
       row's float32 scale).
@@ -290,7 +302,10 @@ def Attn_CacheWriteOp : Attn_Op<"cache_write", [AttrSizedOperandSegments]> {
     `slot % block_size`) of every kv head. Slot -1 is skipped (padding).
 
     Quantization on write: with `kv_quant <per_tensor>`, rows are divided by
-    `k_scale` / `v_scale` and stored as the cache's fp8 type (saturated);
+    `k_scale` / `v_scale` and stored as the cache's fp8 type (`f8E4M3FN`,
+    `f8E5M2`, `f8E4M3FNUZ` or `f8E5M2FNUZ`), rounded to nearest even and
+    saturated to the format's largest finite value (448, 57344, 240,
+    57344); zero and negative zero are stored as +0 in the fnuz formats;
     with `per_token_head_int8` / `per_token_head_fp8`, each row's scale is
     `max|x| / 127` (int8) or `max|x| / 448` (fp8 e4m3), the row is divided by
     it and stored with the scale (float32, 4 bytes) right after it.
@@ -310,8 +325,8 @@ def Attn_CacheWriteOp : Attn_Op<"cache_write", [AttrSizedOperandSegments]> {
   let arguments = (ins
       Arg<Attn_QueryMemRef, "new keys", [MemRead]>:$key,
       Arg<Attn_QueryMemRef, "new values", [MemRead]>:$value,
-      Arg<MemRefRankOf<[F16, BF16, F32, F8E4M3FN, F8E5M2, I8], [4]>, "paged key cache", [MemWrite]>:$k_cache,
-      Arg<MemRefRankOf<[F16, BF16, F32, F8E4M3FN, F8E5M2, I8], [4]>, "paged value cache", [MemWrite]>:$v_cache,
+      Arg<Attn_CacheMemRef, "paged key cache", [MemWrite]>:$k_cache,
+      Arg<Attn_CacheMemRef, "paged value cache", [MemWrite]>:$v_cache,
       Arg<MemRefRankOf<[I64], [1]>, "slot of each token", [MemRead]>:$slot_mapping,
       Arg<Optional<Attn_F32Vector>, "K scale", [MemRead]>:$k_scale,
       Arg<Optional<Attn_F32Vector>, "V scale", [MemRead]>:$v_scale,
