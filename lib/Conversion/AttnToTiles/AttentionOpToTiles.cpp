@@ -53,6 +53,12 @@ private:
                    int64_t rowElems, Value descale);
   Value scores(Value qTile, Value kTile, Value j0);
   Value maskNeeded(Value j0);
+  /// Scores with no modifier leave scores() unscaled: the row max is taken
+  /// on them and the scale joins the exponent as one fused multiply-add,
+  /// exp2(s * scale * log2(e) - m).
+  bool rawScores() const {
+    return v.scale > 0 && v.softcap <= 0 && !v.alibi && !v.qqBias;
+  }
   void epilogue(Value m, Value l, Value acc);
 
   const Variant &v;
@@ -149,6 +155,9 @@ Value AttentionKernelBuilder::loadKVTile(Value mem, Value rowOff, Value valid,
 /// kernel in natural units.
 static constexpr double kLog2e = 1.4426950408889634;
 static constexpr double kLn2 = 0.6931471805599453;
+/// How far (log2 units) a row's scores may pass its running max before the
+/// max moves: exp2 of a score is at most 2^8 = 256 (exact in bf16 and f16).
+static constexpr double kMaxSlack = 8.0;
 
 /// Whether the KV tile starting at key j0 can hold a pair the mask removes,
 /// as a scalar: keys past the sequence; for causal a key after the block's
@@ -177,8 +186,9 @@ Value AttentionKernelBuilder::maskNeeded(Value j0) {
   return need;
 }
 
-/// S = scale * Q K^T (in log2 units) with softcap, ALiBi, qq-bias and the
-/// mask applied, for the KV tile starting at key position j0.
+/// S = scale * Q K^T (in log2 units; Q K^T alone when rawScores()) with
+/// softcap, ALiBi, qq-bias and the mask applied, for the KV tile starting
+/// at key position j0.
 Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
   OpBuilder &b = t.b;
   MLIRContext *mctx = b.getContext();
@@ -203,7 +213,7 @@ Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
     s = t.fmul(s, t.floatConst(sT, v.scale / v.softcap));
     s = t.fmul(t.floatConst(sT, v.softcap * kLog2e),
                math::TanhOp::create(b, t.loc, s));
-  } else {
+  } else if (!rawScores()) {
     s = t.fmul(s, t.floatConst(sT, v.scale * kLog2e));
   }
   VectorType rowF = VectorType::get({bm}, b.getF32Type());
@@ -491,16 +501,45 @@ void AttentionKernelBuilder::build() {
                                  v.kRowElems(), kScale);
         Value s = scores(qTile, kTile, j0);
 
-        // Online softmax.
+        // Online softmax with a lazy running max: a row's max moves only
+        // when the tile's scores pass it by more than kMaxSlack (log2
+        // units), so p = exp2(s - m) stays below 2^kMaxSlack and, for most
+        // tiles after the first ones, alpha is exactly 1 on every row (a
+        // backend may then skip the accumulator's rescaling). The result is
+        // the same softmax: o = acc / l and lse = m + log2(l) for any m.
         Value m = iter[0], l = iter[1], acc = iter[2];
-        Value mNew = vector::MultiDimReductionOp::create(
-            b, t.loc, vector::CombiningKind::MAXNUMF, s, m,
-            ArrayRef<int64_t>{1});
+        VectorType sT = cast<VectorType>(s.getType());
+        Value mTile;
+        Value sLog2 = s; // in log2 units
+        if (rawScores()) {
+          // The max of the unscaled scores, scaled (scale > 0); the scores
+          // are scaled where they meet the max, in one fused multiply-add.
+          double c = v.scale * kLog2e;
+          Value rowMax = vector::MultiDimReductionOp::create(
+              b, t.loc, vector::CombiningKind::MAXNUMF, s,
+              t.splat(t.negInf(), {bm}), ArrayRef<int64_t>{1});
+          mTile = arith::MaxNumFOp::create(
+              b, t.loc, m, t.fmul(rowMax, t.floatConst(rowT, c)));
+          sLog2 = arith::MulFOp::create(b, t.loc, s, t.floatConst(sT, c),
+                                         arith::FastMathFlags::contract);
+        } else {
+          mTile = vector::MultiDimReductionOp::create(
+              b, t.loc, vector::CombiningKind::MAXNUMF, s, m,
+              ArrayRef<int64_t>{1});
+        }
+        // Unordered: false when both are -inf (nothing seen yet).
+        Value grow = t.fcmp(CmpFPredicate::OGT, t.fsub(mTile, m),
+                            t.floatConst(rowT, kMaxSlack));
+        Value mNew = t.select(grow, mTile, m);
         Value isInf = t.fcmp(CmpFPredicate::OEQ, mNew, t.splat(t.negInf(), {bm}));
         Value mSafe = t.select(isInf, t.floatConst(rowT, 0.0), mNew);
-        Value p = math::Exp2Op::create(b, t.loc,
-                                       t.fsub(s, t.rowsToTile(mSafe, bn)));
-        Value alpha = math::Exp2Op::create(b, t.loc, t.fsub(m, mSafe));
+        Value p = math::Exp2Op::create(
+            b, t.loc,
+            arith::SubFOp::create(b, t.loc, sLog2, t.rowsToTile(mSafe, bn),
+                                  arith::FastMathFlags::contract));
+        Value alpha =
+            t.select(grow, math::Exp2Op::create(b, t.loc, t.fsub(m, mSafe)),
+                     t.floatConst(rowT, 1.0));
         Value rowSum = vector::MultiDimReductionOp::create(
             b, t.loc, vector::CombiningKind::ADD, p, t.floatConst(rowT, 0.0),
             ArrayRef<int64_t>{1});

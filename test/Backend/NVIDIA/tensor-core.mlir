@@ -18,6 +18,9 @@
 // CHECK:         %[[FIRST:.+]] = arith.maxsi
 // CHECK:         %[[TILE:.+]] = arith.divsi %[[FIRST]], %c32
 // CHECK:         %[[LO:.+]] = arith.muli %[[TILE]], %c32
+// Whether the warp owns a stored row (a decode step's rows all sit in warp
+// 0): the others skip the products and the softmax of every tile.
+// CHECK:         %[[ACTIVE:.+]] = nvvm.vote.sync  any %{{.+}}, %{{.+}} -> i1
 // Prologue: tile 0 of K and V, one commit group.
 // CHECK:         nvvm.cp.async.shared.global %{{.+}}, %{{.+}}, 16, cache =  cg, %{{.+}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
 // CHECK:         nvvm.cp.async.commit.group
@@ -28,12 +31,28 @@
 // CHECK-NOT:       nvvm.cp.async.commit.group
 // CHECK:           nvvm.cp.async.wait.group 1
 // CHECK:           gpu.barrier
+// CHECK:           scf.if %[[ACTIVE]] -> (vector<2xf32>, vector<2xf32>, vector<32xf32>) {
 // CHECK:           nvvm.ldmatrix %{{.+}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<row>, num = 4 : i32, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>}
 // CHECK:           nvvm.mma.sync A[{{.+}}] B[{{.+}}] C[{{.+}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// The mask only on tiles that reach the diagonal or the sequence's end.
+// CHECK:           scf.if %{{.+}} -> (vector<16xf32>) {
+// CHECK:             arith.select
+// CHECK:           } else {
 // CHECK:           gpu.shuffle  xor %{{.+}}, %c1_i32{{.*}}, %c32_i32{{.*}} : f32
 // CHECK:           gpu.shuffle  xor %{{.+}}, %c2_i32{{.*}}, %c32_i32{{.*}} : f32
-// Softmax on the special-function unit.
-// CHECK:           llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+// Softmax on the special-function unit: exp2 of one fused
+// multiply-subtract per score (the scale meets the row max there).
+// CHECK:           arith.mulf %{{.+}}, %{{.+}} fastmath<contract> : vector<16xf32>
+// CHECK:           %[[ARG:.+]] = arith.subf %{{.+}}, %{{.+}} fastmath<contract> : vector<16xf32>
+// CHECK:           %[[X:.+]] = vector.extract %[[ARG]][0]
+// CHECK-NEXT:      llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"(%[[X]])
+// The accumulator is rescaled only when a row's max moved (vote.sync.any
+// of alpha != 1); inline PTX keeps LLVM from turning the branch into
+// selects.
+// CHECK:           %[[MOVED:.+]] = nvvm.vote.sync  any %{{.+}}, %{{.+}} -> i1
+// CHECK:           scf.if %[[MOVED]] -> (vector<32xf32>) {
+// CHECK-COUNT-32:    llvm.inline_asm has_side_effects "mul.f32 $0, $1, $2;"
+// CHECK:           } else {
 // CHECK-NOT:       gpu.barrier
 // CHECK:           nvvm.ldmatrix %{{.+}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<col>, num = 4 : i32
 // CHECK:           nvvm.mma.sync
@@ -69,7 +88,9 @@
 // PTX:         ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX:         shfl.sync.bfly.b32
+// PTX:         fma.rn.f32
 // PTX:         ex2.approx.ftz.f32
+// PTX:         vote.sync.any.pred
 // PTX:         ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX:         .entry fp8_2d(
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32

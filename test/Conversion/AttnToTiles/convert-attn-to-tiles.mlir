@@ -3,11 +3,14 @@
 // Causal: the KV loop stops at the last query position of the block
 // (min(seq_len, max_pos + 1)): tiles above the diagonal are never visited.
 // The loop carries the running max, the running sum and the accumulator.
-// Scores are in log2 units (scale * log2(e) = 0.125 * 1.4427) and the
-// softmax uses exp2. The mask is built only under an scf.if taken by the
-// tiles that reach past the sequence (j + 32 > seq_len) or past the block's
-// first query (j + 32 > min_pos + 1); the other tiles yield the scores
-// as they are.
+// Scores without a modifier stay unscaled until the softmax: the row max
+// is taken on them, scaled by scale * log2(e) (0.125 * 1.4427 = 0.18034),
+// and each score meets it in one contractible multiply-subtract before
+// exp2. The mask is built only under an scf.if taken by the tiles that
+// reach past the sequence (j + 32 > seq_len) or past the block's first
+// query (j + 32 > min_pos + 1); the other tiles yield the scores as they
+// are. The running max moves only when a row's max grows by more than 8
+// (log2 units); otherwise alpha is exactly 1.
 // CHECK-LABEL: func.func @causal_2d
 // CHECK-SAME:    attn.grid = array<i64: -1, 1, 1>
 // CHECK:         scf.for {{.*}} iter_args
@@ -20,19 +23,24 @@
 // CHECK:             vector.gather
 // CHECK:             %[[K:.+]] = attn_tile.load_rows {{.*}} -> vector<32x64xf32>
 // CHECK:             %[[S:.+]] = vector.contract {{.*}} %[[Q]], %[[K]]
-// CHECK:             %[[SL2:.+]] = arith.mulf %[[S]], %cst{{.*}} : vector<4x32xf32>
 // CHECK:             %[[PAST:.+]] = arith.cmpi sgt, %[[JEND:.+]], %{{.+}} : index
 // CHECK:             %[[DIAG:.+]] = arith.cmpi sgt, %[[JEND]], %{{.+}} : index
 // CHECK:             %[[NEED:.+]] = arith.ori %[[PAST]], %[[DIAG]] : i1
 // CHECK:             %[[MASKED:.+]] = scf.if %[[NEED]] -> (vector<4x32xf32>) {
 // CHECK:               arith.cmpi sle
-// CHECK:               %[[SEL:.+]] = arith.select %{{.+}}, %[[SL2]], %{{.+}} : vector<4x32xi1>, vector<4x32xf32>
+// CHECK:               %[[SEL:.+]] = arith.select %{{.+}}, %[[S]], %{{.+}} : vector<4x32xi1>, vector<4x32xf32>
 // CHECK:               scf.yield %[[SEL]]
 // CHECK:             } else {
-// CHECK:               scf.yield %[[SL2]]
+// CHECK:               scf.yield %[[S]]
 // CHECK:             }
-// CHECK:             vector.multi_reduction <maxnumf>, %[[MASKED]]
-// CHECK:             math.exp2
+// CHECK:             %[[RAWMAX:.+]] = vector.multi_reduction <maxnumf>, %[[MASKED]]
+// CHECK:             %[[TMAX:.+]] = arith.mulf %[[RAWMAX]], %cst{{.*}} : vector<4xf32>
+// CHECK:             %[[MTILE:.+]] = arith.maxnumf %[[M]], %[[TMAX]]
+// CHECK:             %[[SCALED:.+]] = arith.mulf %[[MASKED]], %cst{{.*}} fastmath<contract> : vector<4x32xf32>
+// CHECK:             %[[GROW:.+]] = arith.cmpf ogt, %{{.+}}, %cst{{.*}} : vector<4xf32>
+// CHECK:             %[[MNEW:.+]] = arith.select %[[GROW]], %[[MTILE]], %[[M]]
+// CHECK:             %[[ARG:.+]] = arith.subf %[[SCALED]], %{{.+}} fastmath<contract> : vector<4x32xf32>
+// CHECK:             math.exp2 %[[ARG]]
 // CHECK:             vector.multi_reduction <add>
 // CHECK:             attn_tile.load_rows
 // CHECK:             vector.contract

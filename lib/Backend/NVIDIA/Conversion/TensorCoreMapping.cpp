@@ -95,6 +95,15 @@ private:
   LogicalResult prefetch(Value iv, Value ub, Value buf);
   Value buf; // index 0 / 1: the pipelined iteration's buffer
 
+  // Warps none of whose rows is stored skip the pipelined loop's products
+  // and softmax (a decode step fills 4 of 64 rows); they still copy their
+  // share of every tile and meet every barrier.
+  Value warpStores(scf::ForOp forOp);
+  LogicalResult gateCompute(vector::ContractionOp qk);
+  Value active;                 // i1, uniform per warp; null: no gating
+  DenseSet<Operation *> gated;  // ops already cloned inside the gate
+  bool waited = false;          // Q K^T's wait and barrier are emitted
+
   LogicalResult contract(vector::ContractionOp op) override;
   LogicalResult reduce(vector::MultiDimReductionOp op) override;
   LogicalResult loadTile(tile::LoadRowsOp op) override;
@@ -102,6 +111,7 @@ private:
   LogicalResult broadcast(vector::BroadcastOp op) override;
   LogicalResult gatherRow(vector::GatherOp op) override;
   LogicalResult fastMath(Operation &op);
+  std::optional<LogicalResult> lazyRescale(arith::MulFOp op);
 
   int64_t mt; // 16-row m-tiles per warp
   FloatType cT;
@@ -329,6 +339,7 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
       return std::nullopt;
   }
   startPipeline(forOp, qk, pv);
+  active = warpStores(forOp);
   Value lb = get(forOp.getLowerBound()), ub = get(forOp.getUpperBound());
   Value step = get(forOp.getStep());
   if (failed(prefetch(lb, ub, idx(0))))
@@ -344,7 +355,78 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
     return prefetch(next, ub, other);
   });
   shift = Shift();
+  active = Value();
   return result;
+}
+
+/// Whether any row of the warp is written by the kernel: every store_rows
+/// of the kernel must share one row mask computed before the loop (then
+/// the loop's values of the other rows are never stored). Null when the
+/// stores do not allow the conclusion.
+Value TensorCoreDistributor::warpStores(scf::ForOp forOp) {
+  Value mask;
+  bool ok = true;
+  forOp->getParentOfType<func::FuncOp>().walk([&](tile::StoreRowsOp st) {
+    ok &= !mask || st.getMask() == mask;
+    mask = st.getMask();
+  });
+  if (!ok || !mask || !map.contains(mask) ||
+      forOp->isAncestor(mask.getParentBlock()->getParentOp()))
+    return Value();
+  Value rowsMask = get(mask), any;
+  for (int64_t k = 0; k < 2 * mt; ++k) {
+    Value r = extract(rowsMask, k);
+    any = any ? arith::OrIOp::create(b, loc, any, r).getResult() : r;
+  }
+  return NVVM::VoteSyncOp::create(b, loc, b.getI1Type(), i32(-1), any,
+                                  NVVM::VoteSyncKind::any);
+}
+
+/// From Q K^T to the end of the pipelined loop's body, under `active`:
+/// after the wait for tile i (which every warp meets), the rest of the
+/// iteration (products, softmax) runs in an scf.if whose else branch
+/// passes the loop-carried values on.
+LogicalResult TensorCoreDistributor::gateCompute(vector::ContractionOp qk) {
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
+  gpu::BarrierOp::create(b, loc);
+  Block *body = qk->getBlock();
+  auto yield = cast<scf::YieldOp>(body->getTerminator());
+  SmallVector<Type> types;
+  for (Value v : yield.getOperands())
+    types.push_back(mapType(v.getType()));
+  auto ifOp = scf::IfOp::create(b, loc, types, active, /*withElse=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block &thenBlk = ifOp.getThenRegion().front();
+    if (!thenBlk.empty())
+      thenBlk.back().erase();
+    b.setInsertionPointToEnd(&thenBlk);
+    Value gate = active;
+    active = Value();
+    waited = true;
+    for (Operation *o = qk; o != yield; o = o->getNextNode()) {
+      if (failed(cloneOp(*o)))
+        return failure();
+      gated.insert(o);
+    }
+    waited = false;
+    active = gate;
+    SmallVector<Value> vals;
+    for (Value v : yield.getOperands())
+      vals.push_back(get(v));
+    scf::YieldOp::create(b, loc, vals);
+    Block &elseBlk = ifOp.getElseRegion().front();
+    if (!elseBlk.empty())
+      elseBlk.back().erase();
+    b.setInsertionPointToEnd(&elseBlk);
+    SmallVector<Value> carried;
+    for (Value v : body->getArguments().drop_front())
+      carried.push_back(get(v));
+    scf::YieldOp::create(b, loc, carried);
+  }
+  for (auto [v, r] : llvm::zip(yield.getOperands(), ifOp.getResults()))
+    map.map(v, r);
+  return success();
 }
 
 /// ldmatrix of mma.sync B fragments from a staged tile (row stride
@@ -401,7 +483,7 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
   if (isPipelined(op)) {
     // Outstanding: tile i (K and V) and tile i + 1; Q K^T waits for tile
     // i, P V finds it there.
-    if (qk) {
+    if (qk && !waited) {
       NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
       gpu::BarrierOp::create(b, loc);
     }
@@ -711,11 +793,65 @@ LogicalResult TensorCoreDistributor::fastMath(Operation &op) {
   return success();
 }
 
+/// acc * broadcast(alpha) where acc is a loop-carried query-side tile of
+/// at least 32 columns (the accumulator's rescaling): the warp skips the
+/// multiplies when alpha is exactly 1 on all its rows (vote.sync.any of
+/// alpha != 1), which the schedule's lazy running max makes the common
+/// case. Exact: the skipped products are x * 1.
+std::optional<LogicalResult>
+TensorCoreDistributor::lazyRescale(arith::MulFOp op) {
+  Value acc = op.getLhs(), factor = op.getRhs();
+  if (!isa<BlockArgument>(acc))
+    std::swap(acc, factor);
+  auto bc = factor.getDefiningOp<vector::BroadcastOp>();
+  auto arg = dyn_cast<BlockArgument>(acc);
+  if (!isTile(op.getType()) ||
+      cast<VectorType>(op.getType()).getDimSize(1) < 32 || !bc ||
+      !isColumn(bc.getSource().getType()) || !arg ||
+      !isa<scf::ForOp>(arg.getOwner()->getParentOp()))
+    return std::nullopt;
+  Value rowFactors = get(bc.getSource());
+  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0));
+  Value notOne;
+  for (int64_t k = 0; k < 2 * mt; ++k) {
+    Value ne = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE,
+                                     extract(rowFactors, k), one);
+    notOne = notOne ? arith::OrIOp::create(b, loc, notOne, ne) : ne;
+  }
+  Value any = NVVM::VoteSyncOp::create(b, loc, b.getI1Type(), i32(-1), notOne,
+                                       NVVM::VoteSyncKind::any);
+  Value a = get(acc), f = get(factor);
+  auto vt = cast<VectorType>(a.getType());
+  // The products are inline PTX marked as having side effects: LLVM would
+  // otherwise speculate them and turn the branch into selects.
+  auto products = [&] {
+    SmallVector<Value> elems;
+    for (int64_t e = 0; e < vt.getDimSize(0); ++e)
+      elems.push_back(
+          LLVM::InlineAsmOp::create(
+              b, loc, b.getF32Type(), ValueRange{extract(a, e), extract(f, e)},
+              "mul.f32 $0, $1, $2;", "=f,f,f", /*has_side_effects=*/true,
+              false, LLVM::tailcallkind::TailCallKind::None, nullptr, nullptr)
+              .getResult(0));
+    return vector::FromElementsOp::create(b, loc, vt, elems).getResult();
+  };
+  map.map(op.getResult(),
+          ifThenElse(any, vt, products, [&] { return a; }));
+  return success();
+}
+
 std::optional<LogicalResult>
 TensorCoreDistributor::cloneTarget(Operation &op) {
+  if (gated.contains(&op))
+    return success();
+  if (auto c = dyn_cast<vector::ContractionOp>(op);
+      c && active && isPipelined(c) && isScoreProduct(c))
+    return gateCompute(c);
   if (isa<math::ExpOp, math::Exp2Op, math::TanhOp>(op) &&
       op.getResult(0).getType() != mapType(op.getResult(0).getType()))
     return fastMath(op);
+  if (auto mul = dyn_cast<arith::MulFOp>(op))
+    return lazyRescale(mul);
   return std::nullopt;
 }
 
