@@ -215,6 +215,8 @@ LogicalResult mlir::attn::mapKernelsToGPU(ModuleOp module, Attribute target,
   for (func::FuncOp fn : kernels) {
     FailureOr<int64_t> threads = fast ? fast(fn, gpuModule) : int64_t(0);
     if (succeeded(threads) && *threads == 0)
+      threads = buildRowKernel(fn, gpuModule);
+    if (succeeded(threads) && *threads == 0)
       threads = buildSIMTKernel(fn, gpuModule);
     if (failed(threads))
       return failure();

@@ -57,9 +57,10 @@
 // CHECK-LABEL: gpu.func @gqa_split
 // CHECK-SAME:    known_block_size = array<i32: 256, 1, 1>
 // CHECK:         rocdl.mfma.f32.16x16x16bf16.1k
-// The merge of the split form is not a product: SIMT mapping, one thread.
+// The merge of the split form is not a product: the row mapping, dv / 4
+// threads of four elements each.
 // CHECK-LABEL: gpu.func @gqa_reduce
-// CHECK-SAME:    known_block_size = array<i32: 1, 1, 1>
+// CHECK-SAME:    known_block_size = array<i32: 32, 1, 1>
 
 // An fp8 cache: the raw bytes of tile i + 1 are loaded at the start of
 // iteration i, dequantized and stored to LDS as bf16 at its end.

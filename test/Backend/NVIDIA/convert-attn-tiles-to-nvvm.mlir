@@ -24,7 +24,7 @@
 // CHECK:           vector.store %{{.+}}, %[[VS]]
 // CHECK:           vector.fma
 // CHECK:       gpu.func @llama_reduce
-// CHECK-SAME:    known_block_size = array<i32: 1, 1, 1>
+// CHECK-SAME:    known_block_size = array<i32: 16, 1, 1>
 // CHECK-NOT:   func.func
 // SM90:        #nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">
 // PTX:         .entry llama_2d(

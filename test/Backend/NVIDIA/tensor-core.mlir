@@ -58,9 +58,11 @@
 // CHECK:           nvvm.mma.sync
 // CHECK-LABEL: gpu.func @tc_split
 // CHECK:         nvvm.mma.sync
-// The merge of the split form is not a product: SIMT mapping, one thread.
+// The merge of the split form is not a product: the row mapping, dv / 4
+// threads, each loading four elements of every partial row at once.
 // CHECK-LABEL: gpu.func @tc_reduce
-// CHECK-SAME:    known_block_size = array<i32: 1, 1, 1>
+// CHECK-SAME:    known_block_size = array<i32: 16, 1, 1>
+// CHECK:         vector.load %{{.+}}[%{{.+}}] {alignment = 16 : i64} : memref<?xf32, 1>, vector<4xf32>
 
 // An fp8 cache is dequantized into shared memory (bf16) by the threads, then
 // read with ldmatrix like a bf16 tile.

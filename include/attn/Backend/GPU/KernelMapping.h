@@ -88,6 +88,11 @@ KernelFrame createKernelFrame(OpBuilder &b, func::FuncOp fn,
 using KernelMapper =
     std::function<FailureOr<int64_t>(func::FuncOp, gpu::GPUModuleOp)>;
 
+/// The row mapping of a kernel without tiles whose vectors are all one row
+/// of dv elements (the split form's reduce): dv / 4 threads, four elements
+/// each. Returns 0 when `fn` is not such a kernel.
+FailureOr<int64_t> buildRowKernel(func::FuncOp fn, gpu::GPUModuleOp gpuModule);
+
 /// The SIMT mapping of one kernel (the fallback of every GPU backend).
 FailureOr<int64_t> buildSIMTKernel(func::FuncOp fn,
                                    gpu::GPUModuleOp gpuModule);
