@@ -33,6 +33,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Reference/DeviceRun.h"
 #include "Reference/Inputs.h"
 #include "Reference/Reference.h"
 
@@ -376,18 +377,6 @@ std::string with(const std::string &extra) {
 // Cache write checks
 //===----------------------------------------------------------------------===//
 
-rt::CacheWriteArgs writeArgsFor(CacheWriteData &w) {
-  rt::CacheWriteArgs a;
-  a.key = w.key.ref();
-  a.value = w.value.ref();
-  a.kCache = w.kCache.ref();
-  a.vCache = w.vCache.ref();
-  a.slotMapping = w.slotMapping.ref();
-  a.kScale = w.kScale.ref();
-  a.vScale = w.vScale.ref();
-  return a;
-}
-
 std::unique_ptr<rt::CacheWriteKernel>
 cacheWriteKernel(const std::string &spec, const std::string &name) {
   Harness &h = Harness::get();
@@ -410,7 +399,7 @@ void checkCacheWrite(const std::string &specText, int64_t numTokens,
   CacheWriteData expected =
       makeCacheWriteInputs(spec, numTokens, numBlocks, padEvery, seed);
   CacheWriteData got = expected;
-  rt::Status st = kernel->run(writeArgsFor(got));
+  rt::Status st = kernel->run(cacheWriteArgs(got));
   ASSERT_TRUE(st.isOk()) << st.toString();
   referenceCacheWrite(spec, expected);
   CacheComparison k =
@@ -458,7 +447,7 @@ void checkEndToEnd(const std::string &attnSpecText,
     CacheWriteData expected =
         makeCacheWriteForAttention(spec, *data, /*padTokens=*/3, gen.seed);
     CacheWriteData got = expected;
-    rt::Status st = writer->run(writeArgsFor(got));
+    rt::Status st = writer->run(cacheWriteArgs(got));
     ASSERT_TRUE(st.isOk()) << st.toString();
     referenceCacheWrite(writeSpec, expected);
 
@@ -998,7 +987,7 @@ TEST_P(Fp8Kernel, EncodesRoundingCases) {
   auto kernel = cacheWriteKernel(specText, spec.name);
   ASSERT_NE(kernel, nullptr);
   CacheWriteData got = w;
-  rt::Status st = kernel->run(writeArgsFor(got));
+  rt::Status st = kernel->run(cacheWriteArgs(got));
   ASSERT_TRUE(st.isOk()) << st.toString();
   referenceCacheWrite(spec, w);
   int bad = 0;
@@ -1039,7 +1028,7 @@ TEST_P(Fp8Kernel, RejectsOtherFormats) {
   auto writer = cacheWriteKernel(writeSpec, "w");
   ASSERT_NE(writer, nullptr);
   CacheWriteData w = makeCacheWriteInputs(parse(writeSpec), 8, 2, 0, 1);
-  rt::CacheWriteArgs a = writeArgsFor(w);
+  rt::CacheWriteArgs a = cacheWriteArgs(w);
   EXPECT_TRUE(writer->run(a).isOk());
   a.kCache.dtype = DType::U8; // raw bytes are fine (PyTorch's fp8 storage)
   a.vCache.dtype = DType::U8;
@@ -1054,7 +1043,7 @@ TEST_P(Fp8Kernel, RejectsOtherFormats) {
                               rt::dtypeName(other) + "; expected " + accepted),
             std::string::npos)
       << st.message();
-  a = writeArgsFor(w);
+  a = cacheWriteArgs(w);
   a.vScale = rt::TensorRef();
   st = writer->run(a);
   EXPECT_NE(st.message().find("v_scale is required (kv_dtype=" + kvDtype + ")"),

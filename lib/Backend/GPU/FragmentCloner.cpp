@@ -307,14 +307,10 @@ std::optional<LogicalResult> FragmentCloner::cloneSpecial(Operation &op) {
     Type t = cst.getType();
     if (mapType(t) == t)
       return std::nullopt;
-    auto dense = cast<DenseElementsAttr>(cst.getValue());
-    if (!dense.isSplat())
+    Value splat = splatConstantAs(b, loc, cst, mapType(t));
+    if (!splat)
       return error(&op, "non-splat constant tile");
-    map.map(cst.getResult(),
-            arith::ConstantOp::create(
-                b, loc,
-                DenseElementsAttr::get(cast<ShapedType>(mapType(t)),
-                                       dense.getSplatValue<Attribute>())));
+    map.map(cst.getResult(), splat);
     return success();
   }
   if (auto bc = dyn_cast<vector::BroadcastOp>(op)) {

@@ -31,6 +31,17 @@ LogicalResult TileCloner::cloneBlock(Block &src) {
 }
 
 
+Value mlir::attn::splatConstantAs(OpBuilder &b, Location loc,
+                                  arith::ConstantOp cst, Type t) {
+  auto dense = dyn_cast<DenseElementsAttr>(cst.getValue());
+  if (!dense || !dense.isSplat())
+    return Value();
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(cast<ShapedType>(t),
+                             dense.getSplatValue<Attribute>()));
+}
+
 bool mlir::attn::isScoreProduct(vector::ContractionOp c) {
   return c.getIndexingMapsArray()[1].getResult(0) ==
          getAffineDimExpr(1, c.getContext());

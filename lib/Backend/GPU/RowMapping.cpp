@@ -96,12 +96,7 @@ std::optional<LogicalResult> RowDistributor::cloneSpecial(Operation &op) {
     Type t = cst.getType();
     if (!isa<VectorType>(t))
       return std::nullopt;
-    auto dense = cast<DenseElementsAttr>(cst.getValue());
-    map.map(cst.getResult(),
-            arith::ConstantOp::create(
-                b, loc,
-                DenseElementsAttr::get(cast<ShapedType>(mapType(t)),
-                                       dense.getSplatValue<Attribute>())));
+    map.map(cst.getResult(), splatConstantAs(b, loc, cst, mapType(t)));
     return success();
   }
   // Rows start at multiples of dv (a multiple of 4), so the thread's four

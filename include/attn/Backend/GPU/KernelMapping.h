@@ -13,6 +13,7 @@
 #ifndef ATTN_BACKEND_GPU_KERNELMAPPING_H
 #define ATTN_BACKEND_GPU_KERNELMAPPING_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -87,6 +88,11 @@ KernelFrame createKernelFrame(OpBuilder &b, func::FuncOp fn,
 /// on error.
 using KernelMapper =
     std::function<FailureOr<int64_t>(func::FuncOp, gpu::GPUModuleOp)>;
+
+/// A splat vector constant rebuilt with type `t` (the thread's share of
+/// it); null when `cst` is not a splat.
+Value splatConstantAs(OpBuilder &b, Location loc, arith::ConstantOp cst,
+                      Type t);
 
 /// The row mapping of a kernel without tiles whose vectors are all one row
 /// of dv elements (the split form's reduce): dv / 4 threads, four elements

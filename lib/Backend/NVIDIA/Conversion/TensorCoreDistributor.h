@@ -1,0 +1,103 @@
+//===- TensorCoreDistributor.h - the tensor-core mapping's cloner -*- C++ -*-===//
+//
+// Private to the NVIDIA backend: the class that clones an attention kernel
+// onto mma.sync fragments. TensorCoreMapping.cpp holds the layouts and the
+// instructions of each op; TensorCorePipeline.cpp how K/V tiles reach
+// shared memory (cp.async staging, the double-buffered KV loop, the
+// per-warp gate of its products).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_BACKEND_NVIDIA_CONVERSION_TENSORCOREDISTRIBUTOR_H
+#define ATTN_LIB_BACKEND_NVIDIA_CONVERSION_TENSORCOREDISTRIBUTOR_H
+
+#include "attn/Backend/GPU/FragmentCloner.h"
+#include "attn/Dialect/AttnTile/IR/AttnTile.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace mlir::attn::nvidia {
+
+constexpr int64_t kWarp = 32;
+constexpr int64_t kPad = 8; // elements of padding per shared-memory row
+
+class TensorCoreDistributor : public FragmentCloner {
+public:
+  TensorCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, int64_t mt,
+                        FloatType cT, KernelFrame &frame)
+      : FragmentCloner(b, "tensor-core mapping", bm, bn, frame), mt(mt),
+        cT(cT) {
+    for (int64_t j = 0; j < bn / 8; ++j)
+      for (int64_t c = 0; c < 2; ++c)
+        colPattern.push_back(8 * j + c);
+  }
+
+private:
+  void prologue(Location l) override;
+  Type mapType(Type t) const override;
+  std::optional<LogicalResult> cloneTarget(Operation &op) override;
+  // Columns of the thread in an m16n8 accumulator: 8j + c + 2q.
+  ArrayRef<int64_t> columnPattern() const override { return colPattern; }
+  Value columnBase() const override { return q2; }
+
+  Value i32(int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+  }
+  Value smemPtr(Value base, Value elemOffset) {
+    return LLVM::GEPOp::create(b, loc, base.getType(), cT, base,
+                               ValueRange{elemOffset});
+  }
+
+  bool isDirect(Value kv, tile::LoadRowsOp *load = nullptr) const;
+  bool isReady(Value kv) const;
+  SmallVector<Value> bFragments(bool qk, Value base, int64_t cols, int64_t j,
+                                int64_t s, int64_t n);
+  struct StageTile {
+    Value kv, smem, base;
+    int64_t cols;
+  };
+  LogicalResult stage(ArrayRef<StageTile> tiles, bool commit = true);
+  Value bufPtr(Value base, Value buf, int64_t cols);
+
+  // Software pipelining of the KV loop (16-bit caches): tile i + 1 is
+  // copied into the other half of a double buffer while tile i is used
+  // (the rebuilt values of iteration i + 1 are FragmentCloner::shift).
+  std::optional<LogicalResult> pipelineLoop(scf::ForOp forOp) override;
+  LogicalResult prefetch(Value iv, Value ub, Value buf);
+  Value buf; // index 0 / 1: the pipelined iteration's buffer
+
+  // Warps none of whose rows is stored skip the pipelined loop's products
+  // and softmax (a decode step fills 4 of 64 rows); they still copy their
+  // share of every tile and meet every barrier.
+  Value warpStores(scf::ForOp forOp);
+  LogicalResult gateCompute(vector::ContractionOp qk);
+  Value active;                 // i1, uniform per warp; null: no gating
+  DenseSet<Operation *> gated;  // ops already cloned inside the gate
+  bool waited = false;          // Q K^T's wait and barrier are emitted
+
+  LogicalResult contract(vector::ContractionOp op) override;
+  LogicalResult reduce(vector::MultiDimReductionOp op) override;
+  LogicalResult loadTile(tile::LoadRowsOp op) override;
+  LogicalResult storeTile(tile::StoreRowsOp op) override;
+  LogicalResult broadcast(vector::BroadcastOp op) override;
+  LogicalResult gatherRow(vector::GatherOp op) override;
+  LogicalResult fastMath(Operation &op);
+  std::optional<LogicalResult> lazyRescale(arith::MulFOp op);
+
+  int64_t mt; // 16-row m-tiles per warp
+  FloatType cT;
+  SmallVector<int64_t> colPattern;
+  int64_t threads = 0;
+  Value lane, q2; // index, index (2q); rows: vector<2 mt x index>
+  Value kSmem, vSmem;          // workgroup memrefs
+  Value kBase, vBase;          // !llvm.ptr<3> to them
+  DenseSet<Operation *> preStaged; // contractions whose rhs is in flight
+};
+
+
+} // namespace mlir::attn::nvidia
+
+#endif // ATTN_LIB_BACKEND_NVIDIA_CONVERSION_TENSORCOREDISTRIBUTOR_H

@@ -1,0 +1,281 @@
+//===- TensorCorePipeline.cpp - K/V tiles into shared memory --------------===//
+//
+// How the tensor-core mapping gets K/V tiles to shared memory: cp.async
+// copies of plain 16-bit rows (16 bytes, zero-fill past the end) or
+// dequantization by the threads, the double-buffered software pipeline of
+// the KV loop (tile i + 1 copies while tile i computes), and the per-warp
+// gate of the loop's products for warps with no stored row.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TensorCoreDistributor.h"
+
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::nvidia;
+
+/// A K/V tile that is a plain row load in the compute type (through an
+/// extf): copied to shared memory as it is, with cp.async.
+bool TensorCoreDistributor::isDirect(Value kv, tile::LoadRowsOp *out) const {
+  Value src = kv;
+  if (auto ext = kv.getDefiningOp<arith::ExtFOp>())
+    src = ext.getIn();
+  auto load = src.getDefiningOp<tile::LoadRowsOp>();
+  if (!load || load.getType().getElementType() != cT)
+    return false;
+  if (out)
+    *out = load;
+  return true;
+}
+
+/// Whether every value the K/V-side tile `kv` is computed from (row
+/// offsets, masks, scales) has been mapped already.
+bool TensorCoreDistributor::isReady(Value kv) const {
+  Operation *def = kv.getDefiningOp();
+  if (!def)
+    return false;
+  if (auto load = dyn_cast<tile::LoadRowsOp>(def))
+    return map.contains(load.getBase()) && map.contains(load.getOffsets()) &&
+           map.contains(load.getMask());
+  if (isa<arith::ConstantOp>(def))
+    return true;
+  if (def->getNumRegions() != 0)
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value o) {
+    if (isKV(o.getType()))
+      return isReady(o);
+    return !isa<VectorType>(o.getType()) && map.contains(o);
+  });
+}
+
+/// Writes every row of the K/V-side tile `kv` ([block_n x cols]) to shared
+/// memory (row stride cols + 8 elements of the compute type): threads take
+/// 16-byte chunks in turn. Direct tiles go through cp.async (one commit
+/// group; rows outside the mask are zero-filled); others are computed
+/// chunk by chunk and stored.
+LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
+                                           bool commit) {
+  bool anyDirect = false;
+  for (size_t t0 = 0; t0 < tiles.size();) {
+    // Tiles of the same width share the chunk loop and the row lookups.
+    size_t t1 = t0 + 1;
+    while (t1 < tiles.size() && tiles[t1].cols == tiles[t0].cols)
+      ++t1;
+    int64_t cols = tiles[t0].cols;
+    int64_t perRow = cols / 8, total = bn * perRow;
+    int64_t stride = cols + kPad;
+    for (int64_t k = 0; k * threads < total; ++k) {
+      Value id = add(frame.tid, idx(k * threads));
+      std::optional<OpBuilder::InsertionGuard> guard;
+      if ((k + 1) * threads > total) {
+        Value inRange = arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ult, id, idx(total));
+        auto ifOp = scf::IfOp::create(b, loc, inRange, false);
+        guard.emplace(b);
+        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        shift.shifted = IRMapping();
+      }
+      Value row = arith::DivUIOp::create(b, loc, id, idx(perRow));
+      Value col = mul(arith::RemUIOp::create(b, loc, id, idx(perRow)), idx(8));
+      IRMapping memo;
+      for (const StageTile &tile : tiles.slice(t0, t1 - t0)) {
+        tile::LoadRowsOp load;
+        bool direct = isDirect(tile.kv, &load);
+        anyDirect |= direct;
+        if (direct) {
+          Value off = scalarAt(load.getOffsets(), row, memo);
+          Value m = scalarAt(load.getMask(), row, memo);
+          Value zero = arith::ConstantIntOp::create(b, loc, off.getType(), 0);
+          off = arith::SelectOp::create(b, loc, m, off, zero);
+          Value at = add(toIndex(off), col);
+          Value gIdx = arith::IndexCastOp::create(b, loc, b.getI64Type(), at);
+          Value src = LLVM::GEPOp::create(
+              b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1), cT,
+              frame.globalPtr.lookup(load.getBase()), ValueRange{gIdx});
+          Value sIdx = arith::IndexCastOp::create(
+              b, loc, b.getI32Type(), add(mul(row, idx(stride)), col));
+          Value dst = smemPtr(tile.base, sIdx);
+          Value size = arith::SelectOp::create(b, loc, m, i32(16), i32(0));
+          NVVM::CpAsyncOp::create(b, loc, dst, src, 16,
+                                  NVVM::LoadCacheModifierKind::CG, size);
+          continue;
+        }
+        FailureOr<Value> chunk = chunkOf(tile.kv, row, col, 8, 8, memo);
+        if (failed(chunk))
+          return failure();
+        Value x = *chunk;
+        auto xt = cast<VectorType>(x.getType());
+        auto f32T = VectorType::get({8}, b.getF32Type());
+        auto cVecT = VectorType::get({8}, cT);
+        if (xt.getElementType() != cT) {
+          if (!xt.getElementType().isF32())
+            x = isa<FloatType>(xt.getElementType())
+                    ? Value(arith::ExtFOp::create(b, loc, f32T, x))
+                    : Value(arith::SIToFPOp::create(b, loc, f32T, x));
+          x = arith::TruncFOp::create(b, loc, cVecT, x);
+        }
+        vector::StoreOp::create(b, loc, x, tile.smem, ValueRange{row, col},
+                                false, llvm::MaybeAlign(16));
+      }
+      if (guard)
+        shift.shifted = IRMapping();
+    }
+    t0 = t1;
+  }
+  if (anyDirect && commit)
+    NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  return success();
+}
+
+/// Buffer `buf` (0 or 1) of a double-buffered K/V tile of `cols` columns.
+Value TensorCoreDistributor::bufPtr(Value base, Value buf, int64_t cols) {
+  Value off = arith::IndexCastOp::create(
+      b, loc, b.getI32Type(), mul(buf, idx(bn * (cols + kPad))));
+  return smemPtr(base, off);
+}
+
+/// Starts the copies of the K and V tiles of iteration `iv` (when iv < ub)
+/// into buffer `buf`: one commit group (empty past the end); K and V rows
+/// share their block-table lookups.
+LogicalResult TensorCoreDistributor::prefetch(Value iv, Value ub, Value buf) {
+  vector::ContractionOp qk = shift.qk, pv = shift.pv;
+  int64_t dk = cast<VectorType>(qk.getRhsType()).getDimSize(1);
+  int64_t dv = cast<VectorType>(pv.getRhsType()).getDimSize(1);
+  Value inRange =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, ub);
+  auto ifOp = scf::IfOp::create(b, loc, inRange, false);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    shift.shifting = true;
+    shift.shiftIv = iv;
+    shift.shifted = IRMapping();
+    LogicalResult r =
+        stage({{qk.getRhs(), kSmem, bufPtr(kBase, buf, dk), dk},
+               {pv.getRhs(), vSmem, bufPtr(vBase, buf, dv), dv}},
+              /*commit=*/false);
+    shift.shifted = IRMapping();
+    shift.shifting = false;
+    if (failed(r))
+      return failure();
+  }
+  NVVM::CpAsyncCommitGroupOp::create(b, loc);
+  return success();
+}
+
+/// The KV loop, software-pipelined when both of its tiles are plain 16-bit
+/// row loads whose rows depend on the induction variable only: a prologue
+/// copies tile 0; iteration i starts the copies of tile i + 1 into the
+/// other buffer, then waits for its own tile before Q K^T.
+std::optional<LogicalResult>
+TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
+  if (shift.body)
+    return std::nullopt;
+  auto [qk, pv] = loopProducts(forOp);
+  if (!qk || !pv)
+    return std::nullopt;
+  Block *body = forOp.getBody();
+  Value iv = forOp.getInductionVar();
+  for (auto c : {qk, pv}) {
+    tile::LoadRowsOp load;
+    if (!isDirect(c.getRhs(), &load))
+      return std::nullopt;
+    DenseSet<Value> seen;
+    if (!onlyOnIv(load.getOffsets(), body, iv, seen) ||
+        !onlyOnIv(load.getMask(), body, iv, seen))
+      return std::nullopt;
+  }
+  startPipeline(forOp, qk, pv);
+  active = warpStores(forOp);
+  Value lb = get(forOp.getLowerBound()), ub = get(forOp.getUpperBound());
+  Value step = get(forOp.getStep());
+  if (failed(prefetch(lb, ub, idx(0))))
+    return failure();
+  LogicalResult result = cloneFor(forOp, [&]() -> LogicalResult {
+    Value now = get(iv);
+    Value i = arith::DivSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, now, lb), step);
+    buf = arith::RemSIOp::create(b, loc, i, idx(2));
+    gpu::BarrierOp::create(b, loc);
+    Value next = add(now, step);
+    Value other = arith::SubIOp::create(b, loc, idx(1), buf);
+    return prefetch(next, ub, other);
+  });
+  shift = Shift();
+  active = Value();
+  return result;
+}
+
+/// Whether any row of the warp is written by the kernel: every store_rows
+/// of the kernel must share one row mask computed before the loop (then
+/// the loop's values of the other rows are never stored). Null when the
+/// stores do not allow the conclusion.
+Value TensorCoreDistributor::warpStores(scf::ForOp forOp) {
+  Value mask;
+  bool ok = true;
+  forOp->getParentOfType<func::FuncOp>().walk([&](tile::StoreRowsOp st) {
+    ok &= !mask || st.getMask() == mask;
+    mask = st.getMask();
+  });
+  if (!ok || !mask || !map.contains(mask) ||
+      forOp->isAncestor(mask.getParentBlock()->getParentOp()))
+    return Value();
+  Value rowsMask = get(mask), any;
+  for (int64_t k = 0; k < 2 * mt; ++k) {
+    Value r = extract(rowsMask, k);
+    any = any ? arith::OrIOp::create(b, loc, any, r).getResult() : r;
+  }
+  return NVVM::VoteSyncOp::create(b, loc, b.getI1Type(), i32(-1), any,
+                                  NVVM::VoteSyncKind::any);
+}
+
+/// From Q K^T to the end of the pipelined loop's body, under `active`:
+/// after the wait for tile i (which every warp meets), the rest of the
+/// iteration (products, softmax) runs in an scf.if whose else branch
+/// passes the loop-carried values on.
+LogicalResult TensorCoreDistributor::gateCompute(vector::ContractionOp qk) {
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
+  gpu::BarrierOp::create(b, loc);
+  Block *body = qk->getBlock();
+  auto yield = cast<scf::YieldOp>(body->getTerminator());
+  SmallVector<Type> types;
+  for (Value v : yield.getOperands())
+    types.push_back(mapType(v.getType()));
+  auto ifOp = scf::IfOp::create(b, loc, types, active, /*withElse=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block &thenBlk = ifOp.getThenRegion().front();
+    if (!thenBlk.empty())
+      thenBlk.back().erase();
+    b.setInsertionPointToEnd(&thenBlk);
+    Value gate = active;
+    active = Value();
+    waited = true;
+    for (Operation *o = qk; o != yield; o = o->getNextNode()) {
+      if (failed(cloneOp(*o)))
+        return failure();
+      gated.insert(o);
+    }
+    waited = false;
+    active = gate;
+    SmallVector<Value> vals;
+    for (Value v : yield.getOperands())
+      vals.push_back(get(v));
+    scf::YieldOp::create(b, loc, vals);
+    Block &elseBlk = ifOp.getElseRegion().front();
+    if (!elseBlk.empty())
+      elseBlk.back().erase();
+    b.setInsertionPointToEnd(&elseBlk);
+    SmallVector<Value> carried;
+    for (Value v : body->getArguments().drop_front())
+      carried.push_back(get(v));
+    scf::YieldOp::create(b, loc, carried);
+  }
+  for (auto [v, r] : llvm::zip(yield.getOperands(), ifOp.getResults()))
+    map.map(v, r);
+  return success();
+}
