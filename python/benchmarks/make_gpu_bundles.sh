@@ -13,7 +13,8 @@
 # OUTDIR/meta.txt (commit, date, tools).
 #
 # Tools: ATTN_OPT / ATTN_TRANSLATE (default build-lead/bin, then build/bin),
-# PTXAS (default /usr/local/cuda/bin/ptxas, then PATH), PTXAS_ARCH (sm_90).
+# PTXAS (default /usr/local/cuda/bin/ptxas, then PATH), PTXAS_ARCH (sm_90:
+# also the pipeline's chip, so that the PTX may use sm_89+ instructions).
 # ATTN_PLAN: options of an attn-plan pass run before the pipeline, to try
 # another schedule (e.g. ATTN_PLAN="target=sm_80 block-m=16").
 # OUTDIR must be git-ignored (build*/ is) and named in the device run's
@@ -49,7 +50,7 @@ while read -r name spec; do
   (
     rm -f "$out/$name".{ptx,cubin,json,error}
     if "$opt" --spec="$spec" ${ATTN_PLAN:+--attn-plan="$ATTN_PLAN"} \
-         --attn-nvidia-pipeline -o "$tmp/$name.mlir" \
+         --attn-nvidia-pipeline="chip=$arch" -o "$tmp/$name.mlir" \
          2> "$tmp/$name.log" &&
        "$tr" --attn-to-cuda-ptx "$tmp/$name.mlir" -o "$out/$name.ptx" \
          2>> "$tmp/$name.log" &&

@@ -190,7 +190,11 @@ FailureOr<Value> FragmentCloner::chunkOf(Value kv, Value row, Value col,
   auto chunkT = VectorType::get({w}, t.getElementType());
   Operation *def = kv.getDefiningOp();
   Value result;
-  if (auto load = dyn_cast_or_null<tile::LoadRowsOp>(def)) {
+  auto load = dyn_cast_or_null<tile::LoadRowsOp>(def);
+  if (Value staged =
+          load ? stagedChunk(load, row, col, chunkT) : Value()) {
+    result = staged;
+  } else if (load) {
     Value off = scalarAt(load.getOffsets(), row, memo);
     Value m = scalarAt(load.getMask(), row, memo);
     if (shift.shifting && shift.inRange)

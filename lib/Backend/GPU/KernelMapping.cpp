@@ -197,7 +197,8 @@ KernelFrame mlir::attn::createKernelFrame(OpBuilder &b, func::FuncOp fn,
 
 LogicalResult mlir::attn::mapKernelsToGPU(ModuleOp module, Attribute target,
                                           StringRef chip,
-                                          const KernelMapper &fast) {
+                                          const KernelMapper &fast,
+                                          bool keepFp8Ext) {
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
   module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -218,9 +219,25 @@ LogicalResult mlir::attn::mapKernelsToGPU(ModuleOp module, Attribute target,
     populateFp8ViaHalfPatterns(patterns);
     populateSoftFloatPatterns(patterns, /*fp8Only=*/true);
     FrozenRewritePatternSet frozen(std::move(patterns));
-    for (func::FuncOp fn : kernels)
-      if (failed(applyPatternsGreedily(fn, frozen)))
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+    for (func::FuncOp fn : kernels) {
+      if (!keepFp8Ext) {
+        if (failed(applyPatternsGreedily(fn, frozen)))
+          return failure();
+        continue;
+      }
+      SmallVector<Operation *> ops;
+      fn.walk([&](Operation *op) {
+        auto ext = dyn_cast<arith::ExtFOp>(op);
+        if (!ext ||
+            !isa<Float8E4M3FNType, Float8E5M2Type>(
+                getElementTypeOrSelf(ext.getIn().getType())))
+          ops.push_back(op);
+      });
+      if (failed(applyOpPatternsGreedily(ops, frozen, config)))
         return failure();
+    }
   }
   llvm::StringMap<int64_t> blockSizes;
   for (func::FuncOp fn : kernels) {

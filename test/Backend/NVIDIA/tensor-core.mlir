@@ -1,5 +1,6 @@
 // RUN: attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-nvvm | FileCheck %s
 // RUN: attn-opt %s --attn-nvidia-pipeline | attn-translate --attn-to-cuda-ptx | FileCheck %s --check-prefix=PTX
+// RUN: attn-opt %s --attn-nvidia-pipeline="chip=sm_90" | attn-translate --attn-to-cuda-ptx | FileCheck %s --check-prefix=SM90
 // RUN: not attn-opt %s --convert-attn-to-tiles --convert-attn-tiles-to-nvvm="mapping=wmma" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // The tensor-core mapping (sm_80 path): block_m / 16 warps, scores and the
@@ -64,19 +65,31 @@
 // CHECK-SAME:    known_block_size = array<i32: 16, 1, 1>
 // CHECK:         vector.load %{{.+}}[%{{.+}}] {alignment = 16 : i64} : memref<?xf32, 1>, vector<4xf32>
 
-// An fp8 cache is dequantized into shared memory (bf16) by the threads, then
-// read with ldmatrix like a bf16 tile.
+// An fp8 cache is copied raw: cp.async moves its bytes into a double
+// buffer ([2 block_n x 128 + 16] i8, tile i + 1 in flight), and after the
+// wait the threads dequantize tile i into one bf16 buffer (64 + 16 bytes
+// of the former per 128 of the latter), read with ldmatrix like a bf16 tile.
 // CHECK-LABEL: gpu.func @fp8_2d
+// CHECK-SAME:    workgroup(%[[KC:.+]] : memref<32x136xbf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<32x136xbf16, #gpu.address_space<workgroup>>, %[[KR:.+]] : memref<64x144xi8, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x144xi8, #gpu.address_space<workgroup>>)
 // CHECK-SAME:    known_block_size = array<i32: 128, 1, 1>
-// CHECK-NOT:     nvvm.cp.async.shared.global
+// CHECK:         nvvm.cp.async.shared.global %{{.+}}, %{{.+}}, 16, cache =  cg
+// CHECK:         nvvm.cp.async.commit.group
+// CHECK:         scf.for
+// CHECK:           gpu.barrier
+// CHECK:           nvvm.cp.async.shared.global
+// CHECK:           nvvm.cp.async.commit.group
+// CHECK:           nvvm.cp.async.wait.group 1
+// CHECK-NEXT:      gpu.barrier
+// CHECK:           vector.load %[[KR]][%{{.+}}, %{{.+}}] {alignment = 8 : i64} : memref<64x144xi8, #gpu.address_space<workgroup>>, vector<8xi8>
 // fp8 -> f32 goes through f16: the e4m3 byte moved into an f16 (x 2^-8).
-// CHECK:         arith.extui %{{.+}} : vector<8xi8> to vector<8xi16>
-// CHECK:         arith.bitcast %{{.+}} : vector<8xi16> to vector<8xf16>
-// CHECK:         arith.extf %{{.+}} : vector<8xf16> to vector<8xf32>
-// CHECK:         arith.mulf %{{.+}}, %{{.+}} : vector<8xf32>
-// CHECK:         vector.store %{{.+}}, %{{.+}} {alignment = 16 : i64} : memref<64x136xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
-// CHECK:         nvvm.ldmatrix
-// CHECK:         nvvm.mma.sync
+// CHECK:           arith.extui %{{.+}} : vector<8xi8> to vector<8xi16>
+// CHECK:           arith.bitcast %{{.+}} : vector<8xi16> to vector<8xf16>
+// CHECK:           arith.extf %{{.+}} : vector<8xf16> to vector<8xf32>
+// CHECK:           arith.mulf %{{.+}}, %{{.+}} : vector<8xf32>
+// CHECK:           vector.store %{{.+}}, %[[KC]][%{{.+}}, %{{.+}}] {alignment = 16 : i64} : memref<32x136xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK:           gpu.barrier
+// CHECK:           nvvm.ldmatrix
+// CHECK:           nvvm.mma.sync
 
 // f32 queries have no 16-bit MMA: the SIMT mapping (one thread per row).
 // CHECK-LABEL: gpu.func @f32_2d
@@ -96,6 +109,15 @@
 // PTX:         ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX:         .entry fp8_2d(
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
+// sm_89 and newer convert fp8 pairs in hardware (sm_80 takes integer code).
+// PTX-NOT:     cvt.rn.f16x2.e4m3x2
+// SM90:        .target sm_90
+// SM90:        .entry fp8_2d(
+// SM90:        cp.async.cg.shared.global
+// SM90:        cvt.rn.f16x2.e4m3x2
+// SM90:        cvt.f32.f16
+// SM90:        mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 
 // BAD: unknown mapping 'wmma' (expected tensor-core or simt)
 

@@ -81,6 +81,12 @@ protected:
   virtual LogicalResult storeTile(tile::StoreRowsOp op) = 0;
   virtual LogicalResult broadcast(vector::BroadcastOp op) = 0;
   virtual LogicalResult gatherRow(vector::GatherOp op) = 0;
+  /// A chunk of K/V row load `load` that the mapping already holds (raw
+  /// bytes staged in shared memory); null: chunkOf loads it from memory.
+  virtual Value stagedChunk(tile::LoadRowsOp load, Value row, Value col,
+                            VectorType chunkT) {
+    return Value();
+  }
 
   // Value classes by shape (block_m != block_n).
   bool isRow(Type t) const { return isVec(t, 1, bm); }

@@ -19,9 +19,13 @@ namespace mlir::attn {
 /// onto GPU threads; `target` is the gpu.module target attribute
 /// (#nvvm.target / #rocdl.target), `chip` is recorded in the manifest.
 /// `fast` (a tensor-core mapping) is tried first for every kernel; kernels
-/// it does not handle get the SIMT mapping.
+/// it does not handle get the SIMT mapping. fp8 -> f32 extensions are
+/// lowered to integer and f16 code before the mapping, except e4m3fn /
+/// e5m2 ones when `keepFp8Ext` (the caller lowers those afterwards, to the
+/// target's own conversions).
 LogicalResult mapKernelsToGPU(ModuleOp module, Attribute target,
-                              StringRef chip, const KernelMapper &fast = {});
+                              StringRef chip, const KernelMapper &fast = {},
+                              bool keepFp8Ext = false);
 
 } // namespace mlir::attn
 

@@ -27,13 +27,19 @@ constexpr int64_t kPad = 8; // elements of padding per shared-memory row
 class TensorCoreDistributor : public FragmentCloner {
 public:
   TensorCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, int64_t mt,
-                        FloatType cT, KernelFrame &frame)
-      : FragmentCloner(b, "tensor-core mapping", bm, bn, frame), mt(mt),
-        cT(cT) {
+                        FloatType cT, KernelFrame &frame, bool rawK = false,
+                        bool rawV = false)
+      : FragmentCloner(b, "tensor-core mapping", bm, bn, frame), rawK(rawK),
+        rawV(rawV), mt(mt), cT(cT) {
     for (int64_t j = 0; j < bn / 8; ++j)
       for (int64_t c = 0; c < 2; ++c)
         colPattern.push_back(8 * j + c);
   }
+
+  /// Which of K and V the KV loop of `fn` can copy raw: 8-bit tiles
+  /// (fp8 / int8 caches) whose rows depend on the induction variable only.
+  /// Their bytes are double-buffered, the converted tile is not.
+  static std::pair<bool, bool> rawSides(func::FuncOp fn);
 
 private:
   void prologue(Location l) override;
@@ -58,9 +64,26 @@ private:
   struct StageTile {
     Value kv, smem, base;
     int64_t cols;
+    bool raw = false; // copy the bytes of rawSource(kv), row stride cols + 16
   };
   LogicalResult stage(ArrayRef<StageTile> tiles, bool commit = true);
-  Value bufPtr(Value base, Value buf, int64_t cols);
+  void copyAsync(tile::LoadRowsOp load, Value row, Value col, Value dst,
+                 int64_t stride, IRMapping &memo);
+  Value bufPtr(Value base, Value buf, int64_t cols, bool raw = false);
+
+  // 8-bit K/V tiles of the pipelined loop (rawSides): cp.async copies
+  // their bytes into kRaw / vRaw (two buffers of [block_n x cols + 16]);
+  // after the wait the threads convert tile i into kSmem / vSmem (one
+  // buffer), where the products read it.
+  bool rawK, rawV;
+  Value kRaw, vRaw;             // workgroup memrefs of i8
+  Value kRawBase, vRawBase;     // !llvm.ptr<3> to them
+  tile::LoadRowsOp kLoad, vLoad; // the raw-copied loads of the loop
+  bool converting = false;      // chunkOf reads kLoad / vLoad from kRaw / vRaw
+  Value stagedChunk(tile::LoadRowsOp load, Value row, Value col,
+                    VectorType chunkT) override;
+  /// Waits for tile i's copies (and converts its raw tiles).
+  LogicalResult waitForTile();
 
   // Software pipelining of the KV loop (16-bit caches): tile i + 1 is
   // copied into the other half of a double buffer while tile i is used

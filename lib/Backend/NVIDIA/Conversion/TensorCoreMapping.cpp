@@ -73,6 +73,11 @@ void TensorCoreDistributor::prologue(Location l) {
   };
   kBase = toPtr(kSmem);
   vBase = toPtr(vSmem);
+  size_t next = 2;
+  if (rawK)
+    kRawBase = toPtr(kRaw = wg[next++]);
+  if (rawV)
+    vRawBase = toPtr(vRaw = wg[next++]);
 }
 
 Type TensorCoreDistributor::mapType(Type t) const {
@@ -143,11 +148,11 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
   if (isPipelined(op)) {
     // Outstanding: tile i (K and V) and tile i + 1; Q K^T waits for tile
     // i, P V finds it there.
-    if (qk && !waited) {
-      NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
-      gpu::BarrierOp::create(b, loc);
-    }
-    base = bufPtr(base, buf, cols);
+    if (qk && !waited && failed(waitForTile()))
+      return failure();
+    // A raw-copied tile's converted form has one buffer.
+    if (!(qk ? kLoad : vLoad))
+      base = bufPtr(base, buf, cols);
   } else if (preStaged.contains(op)) {
     NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
     gpu::BarrierOp::create(b, loc);
@@ -547,16 +552,24 @@ mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
   MLIRContext *ctx = fn.getContext();
   OpBuilder b(gpuModule.getBodyRegion());
   auto ws = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+  // K and V: two buffers each for the pipelined loop, one where the loop
+  // copies the raw 8-bit bytes instead (two buffers of those after them).
+  auto [rawK, rawV] = TensorCoreDistributor::rawSides(fn);
   SmallVector<Type> workgroup = {
-      MemRefType::get({2 * bn, dk + kPad}, cT, nullptr, ws),
-      MemRefType::get({2 * bn, dv + kPad}, cT, nullptr, ws)};
+      MemRefType::get({rawK ? bn : 2 * bn, dk + kPad}, cT, nullptr, ws),
+      MemRefType::get({rawV ? bn : 2 * bn, dv + kPad}, cT, nullptr, ws)};
+  auto i8 = IntegerType::get(ctx, 8);
+  if (rawK)
+    workgroup.push_back(MemRefType::get({2 * bn, dk + 16}, i8, nullptr, ws));
+  if (rawV)
+    workgroup.push_back(MemRefType::get({2 * bn, dv + 16}, i8, nullptr, ws));
   // Warps own rowsPerWarp rows (16 or 32) when block_m allows it.
   int64_t mt = rowsPerWarp == 32 && bm % 32 == 0 ? 2 : 1;
   int64_t threads = bm / (16 * mt) * kWarp;
   IRMapping map;
   KernelFrame frame =
       createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
-  TensorCoreDistributor d(b, bm, bn, mt, cT, frame);
+  TensorCoreDistributor d(b, bm, bn, mt, cT, frame, rawK, rawV);
   if (failed(d.cloneKernel(fn, std::move(map))))
     return failure();
   return threads;

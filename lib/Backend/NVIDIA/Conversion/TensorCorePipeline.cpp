@@ -14,6 +14,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <array>
+
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::nvidia;
@@ -52,22 +54,111 @@ bool TensorCoreDistributor::isReady(Value kv) const {
   });
 }
 
+/// The 8-bit row load that K/V-side tile `kv` is dequantized from: its
+/// only load of the tile's width (loads of per-row scales may sit beside
+/// it), when that width and the rows' offsets are multiples of 16 bytes
+/// (cp.async's size and alignment; rows of a per-token-head cache, with
+/// their scale inline, are not). Null otherwise.
+static tile::LoadRowsOp rawSource(Value kv) {
+  auto t = cast<VectorType>(kv.getType());
+  tile::LoadRowsOp found;
+  int count = 0;
+  SmallVector<Value> work = {kv};
+  DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    Operation *def = v.getDefiningOp();
+    if (!def)
+      return {};
+    if (auto load = dyn_cast<tile::LoadRowsOp>(def)) {
+      if (load.getType().getDimSize(1) == t.getDimSize(1)) {
+        found = load;
+        ++count;
+      }
+      continue;
+    }
+    for (Value o : def->getOperands())
+      if (auto ot = dyn_cast<VectorType>(o.getType());
+          ot && ot.getRank() == 2 && ot.getDimSize(0) == t.getDimSize(0))
+        work.push_back(o);
+  }
+  if (count != 1 || found.getType().getElementTypeBitWidth() != 8 ||
+      t.getDimSize(1) % 16 != 0 || knownMultiple(found.getOffsets()) % 16 != 0)
+    return {};
+  return found;
+}
+
+/// Whether the rows of `load` depend only on the loop's induction variable
+/// (then the next iteration's can be computed ahead).
+static bool rowsOnIv(tile::LoadRowsOp load, scf::ForOp forOp) {
+  DenseSet<Value> seen;
+  Block *body = forOp.getBody();
+  Value iv = forOp.getInductionVar();
+  return onlyOnIv(load.getOffsets(), body, iv, seen) &&
+         onlyOnIv(load.getMask(), body, iv, seen);
+}
+
+std::pair<bool, bool> TensorCoreDistributor::rawSides(func::FuncOp fn) {
+  bool k = false, v = false;
+  fn.walk([&](scf::ForOp forOp) {
+    auto [qk, pv] = loopProducts(forOp);
+    if (!qk || !pv)
+      return;
+    tile::LoadRowsOp kl = rawSource(qk.getRhs()), vl = rawSource(pv.getRhs());
+    k |= kl && rowsOnIv(kl, forOp);
+    v |= vl && rowsOnIv(vl, forOp);
+  });
+  return {k, v};
+}
+
+/// One 16-byte cp.async of row `row`, columns [col, col + 16 bytes) of row
+/// load `load` to `dst` (row stride `stride` elements); rows outside the
+/// load's mask are zero-filled.
+void TensorCoreDistributor::copyAsync(tile::LoadRowsOp load, Value row,
+                                      Value col, Value dst, int64_t stride,
+                                      IRMapping &memo) {
+  Type et = load.getType().getElementType();
+  if (et != cT)
+    et = b.getIntegerType(load.getType().getElementTypeBitWidth());
+  Value off = scalarAt(load.getOffsets(), row, memo);
+  Value m = scalarAt(load.getMask(), row, memo);
+  Value zero = arith::ConstantIntOp::create(b, loc, off.getType(), 0);
+  off = arith::SelectOp::create(b, loc, m, off, zero);
+  Value at = add(toIndex(off), col);
+  Value gIdx = arith::IndexCastOp::create(b, loc, b.getI64Type(), at);
+  Value src = LLVM::GEPOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1), et,
+      frame.globalPtr.lookup(load.getBase()), ValueRange{gIdx});
+  Value sIdx = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                          add(mul(row, idx(stride)), col));
+  Value to = LLVM::GEPOp::create(b, loc, dst.getType(), et, dst,
+                                 ValueRange{sIdx});
+  Value size = arith::SelectOp::create(b, loc, m, i32(16), i32(0));
+  NVVM::CpAsyncOp::create(b, loc, to, src, 16,
+                          NVVM::LoadCacheModifierKind::CG, size);
+}
+
 /// Writes every row of the K/V-side tile `kv` ([block_n x cols]) to shared
 /// memory (row stride cols + 8 elements of the compute type): threads take
 /// 16-byte chunks in turn. Direct tiles go through cp.async (one commit
-/// group; rows outside the mask are zero-filled); others are computed
-/// chunk by chunk and stored.
+/// group; rows outside the mask are zero-filled), raw tiles too (the bytes
+/// of their 8-bit load, row stride cols + 16); others are computed chunk
+/// by chunk and stored.
 LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
                                            bool commit) {
   bool anyDirect = false;
   for (size_t t0 = 0; t0 < tiles.size();) {
     // Tiles of the same width share the chunk loop and the row lookups.
     size_t t1 = t0 + 1;
-    while (t1 < tiles.size() && tiles[t1].cols == tiles[t0].cols)
+    while (t1 < tiles.size() && tiles[t1].cols == tiles[t0].cols &&
+           tiles[t1].raw == tiles[t0].raw)
       ++t1;
     int64_t cols = tiles[t0].cols;
-    int64_t perRow = cols / 8, total = bn * perRow;
-    int64_t stride = cols + kPad;
+    int64_t width = tiles[t0].raw ? 16 : 8; // elements per 16-byte chunk
+    int64_t perRow = cols / width, total = bn * perRow;
+    int64_t stride = cols + (tiles[t0].raw ? 16 : kPad);
     for (int64_t k = 0; k * threads < total; ++k) {
       Value id = add(frame.tid, idx(k * threads));
       std::optional<OpBuilder::InsertionGuard> guard;
@@ -80,28 +171,16 @@ LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
         shift.shifted = IRMapping();
       }
       Value row = arith::DivUIOp::create(b, loc, id, idx(perRow));
-      Value col = mul(arith::RemUIOp::create(b, loc, id, idx(perRow)), idx(8));
+      Value col =
+          mul(arith::RemUIOp::create(b, loc, id, idx(perRow)), idx(width));
       IRMapping memo;
       for (const StageTile &tile : tiles.slice(t0, t1 - t0)) {
         tile::LoadRowsOp load;
-        bool direct = isDirect(tile.kv, &load);
+        bool direct = tile.raw ? bool(load = rawSource(tile.kv))
+                               : !converting && isDirect(tile.kv, &load);
         anyDirect |= direct;
         if (direct) {
-          Value off = scalarAt(load.getOffsets(), row, memo);
-          Value m = scalarAt(load.getMask(), row, memo);
-          Value zero = arith::ConstantIntOp::create(b, loc, off.getType(), 0);
-          off = arith::SelectOp::create(b, loc, m, off, zero);
-          Value at = add(toIndex(off), col);
-          Value gIdx = arith::IndexCastOp::create(b, loc, b.getI64Type(), at);
-          Value src = LLVM::GEPOp::create(
-              b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1), cT,
-              frame.globalPtr.lookup(load.getBase()), ValueRange{gIdx});
-          Value sIdx = arith::IndexCastOp::create(
-              b, loc, b.getI32Type(), add(mul(row, idx(stride)), col));
-          Value dst = smemPtr(tile.base, sIdx);
-          Value size = arith::SelectOp::create(b, loc, m, i32(16), i32(0));
-          NVVM::CpAsyncOp::create(b, loc, dst, src, 16,
-                                  NVVM::LoadCacheModifierKind::CG, size);
+          copyAsync(load, row, col, tile.base, stride, memo);
           continue;
         }
         FailureOr<Value> chunk = chunkOf(tile.kv, row, col, 8, 8, memo);
@@ -131,11 +210,52 @@ LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
   return success();
 }
 
-/// Buffer `buf` (0 or 1) of a double-buffered K/V tile of `cols` columns.
-Value TensorCoreDistributor::bufPtr(Value base, Value buf, int64_t cols) {
+/// Buffer `buf` (0 or 1) of a double-buffered K/V tile of `cols` columns
+/// (of the compute type, or raw bytes).
+Value TensorCoreDistributor::bufPtr(Value base, Value buf, int64_t cols,
+                                    bool raw) {
   Value off = arith::IndexCastOp::create(
-      b, loc, b.getI32Type(), mul(buf, idx(bn * (cols + kPad))));
-  return smemPtr(base, off);
+      b, loc, b.getI32Type(), mul(buf, idx(bn * (cols + (raw ? 16 : kPad)))));
+  return LLVM::GEPOp::create(b, loc, base.getType(),
+                             raw ? Type(b.getI8Type()) : Type(cT), base,
+                             ValueRange{off});
+}
+
+/// The chunk of a raw-copied load, read from its buffer while converting.
+Value TensorCoreDistributor::stagedChunk(tile::LoadRowsOp load, Value row,
+                                         Value col, VectorType chunkT) {
+  if (!converting || (load != kLoad && load != vLoad))
+    return Value();
+  Value mem = load == kLoad ? kRaw : vRaw;
+  auto bytesT = VectorType::get(chunkT.getShape(), b.getI8Type());
+  Value x = vector::LoadOp::create(b, loc, bytesT, mem,
+                                   ValueRange{add(mul(buf, idx(bn)), row), col},
+                                   false, llvm::MaybeAlign(8));
+  if (chunkT != bytesT)
+    x = arith::BitcastOp::create(b, loc, chunkT, x);
+  return x;
+}
+
+/// Waits for the copies of tile i (one group, tile i + 1's, may stay in
+/// flight); raw tiles are then converted into their compute buffers by
+/// all threads, between two barriers.
+LogicalResult TensorCoreDistributor::waitForTile() {
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
+  gpu::BarrierOp::create(b, loc);
+  if (!kLoad && !vLoad)
+    return success();
+  SmallVector<StageTile> tiles;
+  int64_t dk = cast<VectorType>(shift.qk.getRhsType()).getDimSize(1);
+  int64_t dv = cast<VectorType>(shift.pv.getRhsType()).getDimSize(1);
+  if (kLoad)
+    tiles.push_back({shift.qk.getRhs(), kSmem, kBase, dk});
+  if (vLoad)
+    tiles.push_back({shift.pv.getRhs(), vSmem, vBase, dv});
+  converting = true;
+  LogicalResult r = stage(tiles, /*commit=*/false);
+  converting = false;
+  gpu::BarrierOp::create(b, loc);
+  return r;
 }
 
 /// Starts the copies of the K and V tiles of iteration `iv` (when iv < ub)
@@ -154,9 +274,15 @@ LogicalResult TensorCoreDistributor::prefetch(Value iv, Value ub, Value buf) {
     shift.shifting = true;
     shift.shiftIv = iv;
     shift.shifted = IRMapping();
+    auto tile = [&](Value kv, tile::LoadRowsOp raw, Value smem, Value base,
+                    Value rawBase, int64_t cols) -> StageTile {
+      if (raw)
+        return {kv, Value(), bufPtr(rawBase, buf, cols, true), cols, true};
+      return {kv, smem, bufPtr(base, buf, cols), cols};
+    };
     LogicalResult r =
-        stage({{qk.getRhs(), kSmem, bufPtr(kBase, buf, dk), dk},
-               {pv.getRhs(), vSmem, bufPtr(vBase, buf, dv), dv}},
+        stage({tile(qk.getRhs(), kLoad, kSmem, kBase, kRawBase, dk),
+               tile(pv.getRhs(), vLoad, vSmem, vBase, vRawBase, dv)},
               /*commit=*/false);
     shift.shifted = IRMapping();
     shift.shifting = false;
@@ -168,9 +294,10 @@ LogicalResult TensorCoreDistributor::prefetch(Value iv, Value ub, Value buf) {
 }
 
 /// The KV loop, software-pipelined when both of its tiles are plain 16-bit
-/// row loads whose rows depend on the induction variable only: a prologue
-/// copies tile 0; iteration i starts the copies of tile i + 1 into the
-/// other buffer, then waits for its own tile before Q K^T.
+/// row loads or raw-copied 8-bit ones (rawSides) whose rows depend on the
+/// induction variable only: a prologue copies tile 0; iteration i starts
+/// the copies of tile i + 1 into the other buffer, then waits for its own
+/// tile before Q K^T.
 std::optional<LogicalResult>
 TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   if (shift.body)
@@ -178,17 +305,18 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   auto [qk, pv] = loopProducts(forOp);
   if (!qk || !pv)
     return std::nullopt;
-  Block *body = forOp.getBody();
-  Value iv = forOp.getInductionVar();
-  for (auto c : {qk, pv}) {
+  tile::LoadRowsOp raws[2];
+  for (auto [i, c] : llvm::enumerate(std::array{qk, pv})) {
     tile::LoadRowsOp load;
-    if (!isDirect(c.getRhs(), &load))
+    if (i == 0 ? rawK : rawV)
+      raws[i] = load = rawSource(c.getRhs());
+    else if (!isDirect(c.getRhs(), &load))
       return std::nullopt;
-    DenseSet<Value> seen;
-    if (!onlyOnIv(load.getOffsets(), body, iv, seen) ||
-        !onlyOnIv(load.getMask(), body, iv, seen))
+    if (!load || !rowsOnIv(load, forOp))
       return std::nullopt;
   }
+  kLoad = raws[0];
+  vLoad = raws[1];
   startPipeline(forOp, qk, pv);
   active = warpStores(forOp);
   Value lb = get(forOp.getLowerBound()), ub = get(forOp.getUpperBound());
@@ -196,7 +324,7 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   if (failed(prefetch(lb, ub, idx(0))))
     return failure();
   LogicalResult result = cloneFor(forOp, [&]() -> LogicalResult {
-    Value now = get(iv);
+    Value now = get(forOp.getInductionVar());
     Value i = arith::DivSIOp::create(
         b, loc, arith::SubIOp::create(b, loc, now, lb), step);
     buf = arith::RemSIOp::create(b, loc, i, idx(2));
@@ -207,6 +335,7 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   });
   shift = Shift();
   active = Value();
+  kLoad = vLoad = tile::LoadRowsOp();
   return result;
 }
 
@@ -238,8 +367,8 @@ Value TensorCoreDistributor::warpStores(scf::ForOp forOp) {
 /// iteration (products, softmax) runs in an scf.if whose else branch
 /// passes the loop-carried values on.
 LogicalResult TensorCoreDistributor::gateCompute(vector::ContractionOp qk) {
-  NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
-  gpu::BarrierOp::create(b, loc);
+  if (failed(waitForTile()))
+    return failure();
   Block *body = qk->getBlock();
   auto yield = cast<scf::YieldOp>(body->getTerminator());
   SmallVector<Type> types;
