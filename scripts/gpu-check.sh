@@ -27,7 +27,7 @@ while IFS='|' read -r name batch tol; do
 done < "$dir/suite.txt"
 if command -v compute-sanitizer >/dev/null || [ -x /usr/local/cuda/bin/compute-sanitizer ]; then
   cs=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
-  for name in causal tc_causal fp8_pth tc_mm_prefix tc_qq_bias tc_sinks write_int8; do
+  for name in causal tc_causal fp8_e4m3 fp8_pth tc_mm_prefix tc_qq_bias tc_sinks write_int8; do
     img="$dir/$name.cubin"; [ -f "$img" ] || img="$dir/$name.ptx"; batch=$(grep "^$name|" "$dir/suite.txt" | cut -d'|' -f2)
     if "$cs" --tool memcheck --error-exitcode 9 "$bench" --target=cuda --bundle="$img" --batch="$batch" --verify --path=all --iters=1 > /tmp/cs.log 2>&1; then
       echo "memcheck PASS $name ($(grep -c 'ERROR SUMMARY: 0' /tmp/cs.log) clean summary)"
