@@ -57,7 +57,21 @@ private:
   /// on them and the scale joins the exponent as one fused multiply-add,
   /// exp2(s * scale * log2(e) - m).
   bool rawScores() const {
-    return v.scale > 0 && v.softcap <= 0 && !v.alibi && !v.qqBias;
+    return v.scale > 0 && v.softcap <= 0 && !v.alibi && !v.qqBias &&
+           !perTensor();
+  }
+  /// Per-tensor K/V descales are folded out of the tiles: k_scale into the
+  /// score scale, v_scale into the final normalization (the tiles hold the
+  /// cache's exact values; the descales' signs are not assumed).
+  bool perTensor() const {
+    return v.kvQuant && *v.kvQuant == KVQuant::per_tensor;
+  }
+  /// Splat `c` (times k_scale when folded) of the scores' shape.
+  Value scoreFactor(VectorType sT, double c) {
+    if (!kScale)
+      return t.floatConst(sT, c);
+    return t.splat(t.fmul(kScale, t.floatConst(t.b.getF32Type(), c)),
+                   sT.getShape());
   }
   void epilogue(Value m, Value l, Value acc);
 
@@ -71,6 +85,7 @@ private:
   Value seq, qStart, qLen, qBlk, seqLen, ctx, kvh, seg, kvBase;
   Value rowValid, posI, qi, head, token; // vector<bm>
   Value minPos, maxPos; // positions of the block's first and last query
+  Value kScale, vScale; // per-tensor descales (f32), folded
 };
 
 } // namespace
@@ -126,8 +141,7 @@ Value AttentionKernelBuilder::loadKVTile(Value mem, Value rowOff, Value valid,
   if (!v.kvQuant)
     return t.convertFloat(raw, b.getF32Type());
   if (*v.kvQuant == KVQuant::per_tensor)
-    return t.fmul(t.convertFloat(raw, b.getF32Type()),
-                  t.splat(descale, {bn, cols}));
+    return t.convertFloat(raw, b.getF32Type()); // descale folded
   // Per-token-head: data then the row's f32 scale in 4 bytes.
   Value data;
   if (*v.kvQuant == KVQuant::per_token_head_int8) {
@@ -210,11 +224,11 @@ Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
       b.getArrayAttr({par, par, red}));
   if (v.softcap > 0) {
     // cap * tanh(scale * s / cap), times log2(e).
-    s = t.fmul(s, t.floatConst(sT, v.scale / v.softcap));
+    s = t.fmul(s, scoreFactor(sT, v.scale / v.softcap));
     s = t.fmul(t.floatConst(sT, v.softcap * kLog2e),
                math::TanhOp::create(b, t.loc, s));
   } else if (!rawScores()) {
-    s = t.fmul(s, t.floatConst(sT, v.scale * kLog2e));
+    s = t.fmul(s, scoreFactor(sT, v.scale * kLog2e));
   }
   VectorType rowF = VectorType::get({bm}, b.getF32Type());
 
@@ -325,7 +339,8 @@ void AttentionKernelBuilder::epilogue(Value m, Value l, Value acc) {
   VectorType rowT = VectorType::get({bm}, b.getF32Type());
   Value zeroRow = t.floatConst(rowT, 0.0);
   Value hasKeys = t.fcmp(CmpFPredicate::OGT, l, zeroRow);
-  Value inv = t.select(hasKeys, t.fdiv(t.floatConst(rowT, 1.0), l), zeroRow);
+  Value one = vScale ? t.splat(vScale, {bm}) : t.floatConst(rowT, 1.0);
+  Value inv = t.select(hasKeys, t.fdiv(one, l), zeroRow);
   Value o = t.fmul(acc, t.rowsToTile(inv, dv));
   // m is in log2 units; the log-sum-exp leaves in natural units.
   Value lse = t.select(hasKeys,
@@ -442,8 +457,7 @@ void AttentionKernelBuilder::build() {
     lo = segLo;
   }
 
-  Value kScale, vScale;
-  if (v.kvQuant && *v.kvQuant == KVQuant::per_tensor) {
+  if (perTensor()) {
     kScale = t.load(arg(abi::kKScale), t.idx(0));
     vScale = t.load(arg(abi::kVScale), t.idx(0));
   }
