@@ -47,7 +47,7 @@ static void writeJson(llvm::raw_ostream &os, Attribute a) {
 std::string mlir::attn::buildKernelManifest(ModuleOp module) {
   std::string out;
   llvm::raw_string_ostream os(out);
-  os << "{\"version\": 1, \"kernels\": [";
+  os << "{\"version\": 2, \"kernels\": [";
   if (auto kernels = module->getAttrOfType<ArrayAttr>("attn.kernels"))
     llvm::interleave(
         kernels, os,

@@ -58,7 +58,7 @@ PTX = (".version 7.0\n.target sm_80\n.address_size 64\n"
        + _copy_kernel("probe_reduce", 18, 5, 0, 14, "0f40000000")
        + _copy_kernel("probe_write", 7, 2, 0, 2, "0f00000000"))
 
-MANIFEST = """{"version": 1, "kernels": [
+MANIFEST = """{"version": 2, "kernels": [
  {"name": "probe", "kind": "attention", "heads": 4, "kv_heads": 2,
   "head_size": 32, "head_size_v": 32, "block_size": 4, "kv_layout": "paged",
   "dtype": "f32", "kv_dtype": "auto", "out_dtype": "f32", "causal": 1,

@@ -373,7 +373,7 @@ class RuntimeTest(unittest.TestCase):
         self.assertEqual((info["heads"], info["kv_heads"], info["head_size"],
                           info["block_size"], info["dtype"]),
                          (HEADS, KV_HEADS, HEAD_SIZE, BLOCK_SIZE, "f32"))
-        self.assertEqual(self.module.manifest["version"], 1)
+        self.assertEqual(self.module.manifest["version"], 2)
         self.assertEqual(self.write_module.kernel_names, ["write_f32"])
         self.assertEqual(self.write_module.kernels["write_f32"]["kind"],
                          "cache_write")

@@ -1,7 +1,7 @@
 // RUN: attn-opt %s --attn-plan --convert-attn-to-tiles | attn-translate --attn-to-kernel-manifest | FileCheck %s
 
 // Keys are written in sorted order.
-// CHECK:      {"version": 1, "kernels": [
+// CHECK:      {"version": 2, "kernels": [
 // CHECK-NEXT: {"alibi": "none"
 // CHECK-SAME: "block_size": 16, "causal": 1
 // CHECK-SAME: "dtype": "bf16", "functions": {"2d": "gemma_2d", "reduce": "gemma_reduce", "split": "gemma_split"}

@@ -241,7 +241,7 @@ TEST(GPUSuite, CorruptBundleIsAStatusNotACrash) {
   dir.write("junk.so", "not a shared object\n");
   dir.write("junk.ptx", "this is not PTX\n");
   dir.write("junk.hsaco", "this is not a code object\n");
-  dir.write("junk.json", "{\"version\": 1, \"kernels\": [}\n");
+  dir.write("junk.json", "{\"version\": 2, \"kernels\": [}\n");
   dir.write("suite.txt", "junk|1:10|1e-3\n");
   int ran = 0;
   for (const SuiteTarget *target :

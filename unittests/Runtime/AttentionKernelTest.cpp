@@ -85,12 +85,14 @@ TEST_F(AttentionKernelTest, TwoDPathLaunchesEveryProgramOnce) {
         ATTN_TEST_V_SCALE, ATTN_TEST_OUT_SCALE, ATTN_TEST_LSE,
         ATTN_TEST_PARTIAL_OUT, ATTN_TEST_PARTIAL_LSE})
     EXPECT_EQ(r.ptrs[unused], nullptr) << "pointer argument " << unused;
-  // num_seqs, num_tokens, max_blocks_per_seq, max_mm_ranges, qq_bias_stride.
+  // num_seqs, num_tokens, max_blocks_per_seq, max_mm_ranges, qq_bias_stride,
+  // split_tiles (the 2D kernel's is 0).
   EXPECT_EQ(r.scalars[0], 3);
   EXPECT_EQ(r.scalars[1], 8);
   EXPECT_EQ(r.scalars[2], 3);
   EXPECT_EQ(r.scalars[3], 0);
   EXPECT_EQ(r.scalars[4], 0);
+  EXPECT_EQ(r.scalars[5], 0);
 }
 
 TEST_F(AttentionKernelTest, SplitPathRunsSplitThenReduce) {
@@ -115,6 +117,12 @@ TEST_F(AttentionKernelTest, SplitPathRunsSplitThenReduce) {
             reduce.ptrs[ATTN_TEST_PARTIAL_LSE]);
   EXPECT_EQ(reduce.ptrs[ATTN_TEST_OUT], out.data());
   EXPECT_EQ(reduce.scalars[1], 8);
+  // split_tiles: 14 programs * ceil(12 keys / block_n 4) tiles over
+  // 4 * 4 threads, rounded up.
+  EXPECT_EQ(split.scalars[5], 3);
+  EXPECT_EQ(kernel->splitTiles(8, 3, 12), 3);
+  EXPECT_EQ(kernel->splitTiles(8, 3, 1), 1);        // at least 1
+  EXPECT_EQ(kernel->splitTiles(8, 3, 100000), 16);  // at most 16
 }
 
 TEST_F(AttentionKernelTest, EveryThreadCountCoversTheGrid) {

@@ -64,7 +64,7 @@ inline std::string defaultLaunch() {
 /// "launch" value (empty: no "launch" key).
 inline std::string probeManifest(const std::string &launch) {
   std::string text =
-      R"({"version": 1, "kernels": [
+      R"({"version": 2, "kernels": [
  {"name": "probe", "kind": "attention", "spec": "probe",
   "heads": 4, "kv_heads": 2, "head_size": 8, "head_size_v": 8,
   "block_size": 4, "kv_layout": "paged", "dtype": "f32",

@@ -27,7 +27,7 @@ const char *kLlama =
                       "reduce": "llama_reduce"}})";
 
 std::string manifestWith(const std::string &entry) {
-  return R"({"version": 1, "kernels": [)" + entry + "]}";
+  return R"({"version": 2, "kernels": [)" + entry + "]}";
 }
 
 /// kLlama with `key`'s value replaced by `value` (or the key removed when
@@ -55,7 +55,7 @@ std::string manifestError(const std::string &text) {
 TEST(ManifestTest, ParsesTheAbiExample) {
   StatusOr<Manifest> manifest = parseManifest(manifestWith(kLlama));
   ASSERT_TRUE(manifest.isOk()) << manifest.status().toString();
-  EXPECT_EQ(manifest->version, 1);
+  EXPECT_EQ(manifest->version, 2);
   ASSERT_EQ(manifest->kernels.size(), 1u);
   const KernelInfo &k = manifest->kernels[0];
   EXPECT_EQ(k.name, "llama");
@@ -187,17 +187,22 @@ TEST(ManifestTest, TopLevelErrors) {
   EXPECT_NE(manifestError(R"({"version": "1", "kernels": []})")
                 .find("\"version\" must be an integer, got \"1\""),
             std::string::npos);
-  EXPECT_NE(manifestError(R"({"version": 1})").find("missing key \"kernels\""),
+  EXPECT_NE(manifestError(R"({"version": 2})").find("missing key \"kernels\""),
             std::string::npos);
-  EXPECT_NE(manifestError(R"({"version": 1, "kernels": {}})")
+  EXPECT_NE(manifestError(R"({"version": 2, "kernels": {}})")
                 .find("\"kernels\" must be an array, got object"),
             std::string::npos);
-  StatusOr<Manifest> v2 = parseManifest(R"({"version": 2, "kernels": []})");
-  ASSERT_FALSE(v2.isOk());
-  EXPECT_EQ(v2.status().code(), StatusCode::FailedPrecondition);
-  EXPECT_NE(v2.status().message().find("version 2 is not supported"),
-            std::string::npos);
-  EXPECT_TRUE(parseManifest(R"({"version": 1, "kernels": []})").isOk());
+  // Version 1 kernels have one argument less (no split_tiles).
+  for (int old : {1, 3}) {
+    StatusOr<Manifest> other = parseManifest(
+        "{\"version\": " + std::to_string(old) + ", \"kernels\": []}");
+    ASSERT_FALSE(other.isOk());
+    EXPECT_EQ(other.status().code(), StatusCode::FailedPrecondition);
+    EXPECT_NE(other.status().message().find(
+                  "version " + std::to_string(old) + " is not supported"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(parseManifest(R"({"version": 2, "kernels": []})").isOk());
 }
 
 TEST(ManifestTest, EntryErrorsNameKernelAndKey) {

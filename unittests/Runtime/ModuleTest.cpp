@@ -41,7 +41,7 @@ TEST_F(ModuleTest, LoadsTheTestBundle) {
                          "varlen", "cache", "cache_fp8"};
   for (size_t i = 0; i < 6; ++i)
     EXPECT_EQ(m.kernels()[i].name, names[i]);
-  EXPECT_EQ(m.manifestText().rfind("{\"version\": 1", 0), 0u);
+  EXPECT_EQ(m.manifestText().rfind("{\"version\": 2", 0), 0u);
 
   const KernelInfo *paged = m.find("paged");
   ASSERT_NE(paged, nullptr);

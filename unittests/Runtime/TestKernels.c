@@ -66,11 +66,11 @@ __attribute__((unused)) static void record(int fn, int kernel, int64_t begin,
     const void *ptrs[ATTN_TEST_NUM_PTRS];                                      \
     for (int i = 0; i < ATTN_TEST_NUM_PTRS; ++i)                               \
       ptrs[i] = *(const void *const *)args[i];                                 \
-    int32_t scalars[5];                                                        \
-    for (int i = 0; i < 5; ++i)                                                \
+    int32_t scalars[6];                                                        \
+    for (int i = 0; i < 6; ++i)                                                \
       scalars[i] = *(const int32_t *)args[ATTN_TEST_NUM_PTRS + i];             \
     record(fn, kernel, pid_begin, pid_end, ptrs, ATTN_TEST_NUM_PTRS, scalars,  \
-           5);                                                                 \
+           6);                                                                 \
   }
 
 #define WRITE_FN(symbol, kernel)                                               \
@@ -87,7 +87,7 @@ __attribute__((unused)) static void record(int fn, int kernel, int64_t begin,
 #if ATTN_TEST_VARIANT == 0
 
 const char attn_manifest[] =
-    "{\"version\": 1, \"kernels\": [\n"
+    "{\"version\": 2, \"kernels\": [\n"
     " {\"name\": \"paged\", \"kind\": \"attention\", \"spec\": \"heads=4\",\n"
     "  \"heads\": 4, \"kv_heads\": 2, \"head_size\": 8, \"head_size_v\": 8,\n"
     "  \"block_size\": 4, \"kv_layout\": \"paged\", \"dtype\": \"f32\",\n"
@@ -159,12 +159,12 @@ int attn_test_not_a_bundle(void) { return 42; }
 #elif ATTN_TEST_VARIANT == 2
 
 const char attn_manifest[] =
-    "{\"version\": 1,\n \"kernels\": [\n  {\"name\": \"x\",}\n]}";
+    "{\"version\": 2,\n \"kernels\": [\n  {\"name\": \"x\",}\n]}";
 
 #elif ATTN_TEST_VARIANT == 3
 
 const char attn_manifest[] =
-    "{\"version\": 1, \"kernels\": [\n"
+    "{\"version\": 2, \"kernels\": [\n"
     " {\"name\": \"ghost\", \"kind\": \"attention\",\n"
     "  \"heads\": 1, \"kv_heads\": 1, \"head_size\": 8, \"block_size\": 4,\n"
     "  \"kv_layout\": \"paged\", \"dtype\": \"f32\", \"kv_dtype\": \"auto\",\n"
@@ -176,6 +176,6 @@ ATTENTION_FN(present_2d, ATTN_TEST_FN_2D, 0)
 
 #elif ATTN_TEST_VARIANT == 4
 
-const char *attn_manifest = "{\"version\": 1, \"kernels\": []}";
+const char *attn_manifest = "{\"version\": 2, \"kernels\": []}";
 
 #endif

@@ -59,7 +59,7 @@ typedef struct attn_test_record {
   int64_t out_of_range; /* pids >= ATTN_TEST_MAX_PIDS */
   /* Set by the range that starts at pid 0: */
   int32_t kernel; /* index of the kernel in the manifest */
-  int32_t scalars[5];
+  int32_t scalars[6];
   const void *ptrs[ATTN_TEST_NUM_PTRS];
   /* Reduce only: split programs already run when the reduce began. */
   int64_t split_programs_before;

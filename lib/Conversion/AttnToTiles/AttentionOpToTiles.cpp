@@ -447,11 +447,14 @@ void AttentionKernelBuilder::build() {
     lo = t.mul(t.div(lo, t.idx(bn)), t.idx(bn));
   }
   if (mode == Mode::Split) {
-    // Segment `seg` takes its share of the reachable tiles.
+    // Segment `seg` takes its share of the reachable tiles, at least
+    // split_tiles of them (the launch's choice; later segments may then be
+    // empty, which the reduce reads as lse = -inf).
     int64_t segs = v.plan.getSegments();
     Value span = t.max(t.sub(hi, lo), t.idx(0));
     Value tiles = t.div(t.add(span, t.idx(bn - 1)), t.idx(bn));
-    Value per = t.div(t.add(tiles, t.idx(segs - 1)), t.idx(segs));
+    Value per = t.max(t.div(t.add(tiles, t.idx(segs - 1)), t.idx(segs)),
+                      scalarArg(abi::kSplitTiles));
     Value segLo = t.add(lo, t.mul(t.mul(seg, per), t.idx(bn)));
     hi = t.min(hi, t.add(segLo, t.mul(per, t.idx(bn))));
     lo = segLo;

@@ -330,16 +330,37 @@ Status AttentionKernel::validate(const AttentionArgs &a,
   return Status::ok();
 }
 
+/// The keys a query block visits at most: a sliding window bounds them.
+static int64_t visitedKeys(const KernelInfo &info, int64_t maxSeqLen) {
+  if (info.windowLeft >= 0)
+    return std::min(maxSeqLen, info.windowLeft + info.blockQ);
+  return maxSeqLen;
+}
+
+int64_t AttentionKernel::splitTiles(int64_t numTokens, int64_t numSeqs,
+                                    int64_t maxSeqLen) const {
+  int64_t programs = (numTokens / info_.blockQ + numSeqs) * info_.kvHeads;
+  int64_t tiles = (visitedKeys(info_, maxSeqLen) + info_.blockN - 1) /
+                  info_.blockN;
+  // Measured on an H200 (docs/perf.md): 16 segments of 8 tiles at 4k keys
+  // lose to 8 of 16; 1k keys and a 1024-key window want 4 of 8; 16k keys
+  // want all 16 segments.
+  int64_t perUnit = device_.kind() == DeviceKind::CPU ? 4 : 16;
+  int64_t units = perUnit * static_cast<int64_t>(device_.parallelism());
+  int64_t per = (programs * tiles + units - 1) / units;
+  return std::clamp<int64_t>(per, 1, 16);
+}
+
 Path AttentionKernel::choosePath(int64_t numTokens, int64_t numSeqs,
                                  int64_t maxSeqLen) const {
   if (!info_.hasSplit() || !partialOut_.data() || numTokens > maxNumTokens_)
     return Path::TwoD;
   int64_t programs = (numTokens / info_.blockQ + numSeqs) * info_.kvHeads;
-  // A sliding window bounds the keys each query block visits.
-  int64_t keys = maxSeqLen;
-  if (info_.windowLeft >= 0)
-    keys = std::min(keys, info_.windowLeft + info_.blockQ);
-  bool longKeys = keys >= 4 * info_.blockN * info_.segments;
+  int64_t keys = visitedKeys(info_, maxSeqLen);
+  bool longKeys =
+      device_.kind() == DeviceKind::CPU
+          ? keys >= 4 * info_.blockN * info_.segments
+          : keys >= 2 * info_.blockN * splitTiles(numTokens, numSeqs, maxSeqLen);
   // A GPU keeps several programs per SM in flight and its 2D programs walk
   // their keys one tile after another, so it gains from the split as long
   // as the grid stays below 16 programs per SM (measured on the H100: split
@@ -382,6 +403,8 @@ Status AttentionKernel::run(const AttentionArgs &args) {
       ATTN_RT_RETURN_IF_ERROR(
           device_.launch(twoD_, programs, params, args.stream));
     } else {
+      params.splitTiles = static_cast<int32_t>(
+          splitTiles(s.numTokens, s.numSeqs, s.maxSeqLen));
       params.partialOut = static_cast<float *>(partialOut_.data());
       params.partialLse = static_cast<float *>(partialLse_.data());
       ATTN_RT_RETURN_IF_ERROR(device_.launch(split_, programs * info_.segments,

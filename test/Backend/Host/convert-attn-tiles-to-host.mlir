@@ -14,12 +14,12 @@
 // CHECK:         vector.store {{.*}} : memref<?xbf16>, vector<64xbf16>
 // CHECK-LABEL: func.func @bf16_2d_range
 // CHECK-SAME:    (%[[B:.+]]: i64, %[[E:.+]]: i64,
-// CHECK-SAME:    attn.abi = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0>
+// CHECK-SAME:    attn.abi = array<i32: 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0>
 // CHECK:         scf.for %[[PID:.+]] =
 // CHECK:           %[[Y:.+]] = arith.remsi %[[PID]], %c2
 // CHECK:           %[[X:.+]] = arith.divsi %[[PID]], %c2
 // CHECK:           func.call @bf16_2d_program(%[[X]], %[[Y]], %c0,
-// CHECK:       llvm.mlir.global external constant @attn_manifest("{\22version\22: 1
+// CHECK:       llvm.mlir.global external constant @attn_manifest("{\22version\22: 2
 // CHECK-SAME:    \22name\22: \22bf16\22
 // CHECK-NOT:   attn_tile.
 func.func @bf16(%q: memref<?x4x64xbf16>, %k: memref<?x16x2x64xbf16>, %v: memref<?x16x2x64xbf16>,

@@ -20,6 +20,7 @@ enum AttentionArg : unsigned {
   kLse, kPartialOut, kPartialLse,
   // i32 scalars
   kNumSeqs, kNumTokens, kMaxBlocksPerSeq, kMaxMmRanges, kQqBiasStride,
+  kSplitTiles, // the least KV tiles a split program takes (0: even share)
   kNumAttentionArgs
 };
 constexpr unsigned kFirstAttentionScalar = kNumSeqs;

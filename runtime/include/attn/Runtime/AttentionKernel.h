@@ -114,11 +114,20 @@ public:
   Status run(const AttentionArgs &args);
 
   /// The path Auto takes: Split when the variant has a split form,
-  /// num_tokens <= max_num_tokens, min(max_seq_len, window_left + block_q)
-  /// >= 4 * block_n * segments and
+  /// num_tokens <= max_num_tokens,
   /// num_q_blocks * kv_heads < F * device parallelism (F = 4 on the CPU, 16
-  /// on a GPU); else TwoD.
+  /// on a GPU) and the keys a query block visits,
+  /// K = min(max_seq_len, window_left + block_q), are many: on the CPU
+  /// K >= 4 * block_n * segments, on a GPU K / block_n >= 2 * splitTiles();
+  /// else TwoD.
   Path choosePath(int64_t numTokens, int64_t numSeqs, int64_t maxSeqLen) const;
+  /// The least KV tiles a split program takes (the `split_tiles` kernel
+  /// argument): the batch's tiles, counted as if every sequence had
+  /// max_seq_len keys, over F programs per unit of device parallelism (as
+  /// in choosePath), between 1 and 16 (a long sequence still spreads over
+  /// every segment).
+  int64_t splitTiles(int64_t numTokens, int64_t numSeqs,
+                     int64_t maxSeqLen) const;
 
   const KernelInfo &info() const { return info_; }
   int64_t maxNumTokens() const { return maxNumTokens_; }

@@ -4,7 +4,7 @@
 |*                                                                            *|
 |*===----------------------------------------------------------------------===*|
 |*                                                                            *|
-|* The function pointer types of docs/KernelABI.md (version 1), usable from   *|
+|* The function pointer types of docs/KernelABI.md (version 2), usable from   *|
 |* C and C++. Host bundles export functions of these types; the CPU backend   *|
 |* calls them on ranges of program ids.                                       *|
 |*                                                                            *|
@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 /** ABI version of these signatures and of the manifest. */
-#define ATTN_KERNEL_ABI_VERSION 1
+#define ATTN_KERNEL_ABI_VERSION 2
 
 /** The name of the manifest symbol: a NUL-terminated `const char[]`. */
 #define ATTN_MANIFEST_SYMBOL "attn_manifest"
@@ -32,7 +32,7 @@ typedef void (*attn_host_kernel_fn)(int64_t pid_begin, int64_t pid_end,
                                     void *const *args);
 
 /** Number of arguments of attention and cache-write kernels. */
-#define ATTN_ATTENTION_NUM_ARGS 23
+#define ATTN_ATTENTION_NUM_ARGS 24
 #define ATTN_CACHE_WRITE_NUM_ARGS 9
 
 #ifdef __cplusplus

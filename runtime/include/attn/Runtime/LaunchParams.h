@@ -46,6 +46,7 @@ struct AttentionLaunchParams {
   int32_t maxBlocksPerSeq = 0;
   int32_t maxMmRanges = 0;
   int32_t qqBiasStride = 0;
+  int32_t splitTiles = 0; // _split: the least KV tiles per program
 };
 
 /// Arguments of `_write`, in ABI order.

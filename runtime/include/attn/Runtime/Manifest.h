@@ -26,7 +26,7 @@ namespace attn {
 namespace rt {
 
 /// The manifest version this runtime reads.
-constexpr int64_t kManifestVersion = 1;
+constexpr int64_t kManifestVersion = 2;
 
 enum class KernelKind { Attention, CacheWrite };
 enum class KvLayout { Paged, Varlen };
