@@ -117,12 +117,14 @@ TEST_F(AttentionKernelTest, SplitPathRunsSplitThenReduce) {
             reduce.ptrs[ATTN_TEST_PARTIAL_LSE]);
   EXPECT_EQ(reduce.ptrs[ATTN_TEST_OUT], out.data());
   EXPECT_EQ(reduce.scalars[1], 8);
-  // split_tiles: 14 programs * ceil(12 keys / block_n 4) tiles over
-  // 4 * 4 threads, rounded up.
-  EXPECT_EQ(split.scalars[5], 3);
-  EXPECT_EQ(kernel->splitTiles(8, 3, 12), 3);
-  EXPECT_EQ(kernel->splitTiles(8, 3, 1), 1);        // at least 1
-  EXPECT_EQ(kernel->splitTiles(8, 3, 100000), 16);  // at most 16
+  // split_segments (the reduce gets the same): 14 programs * 3 tiles
+  // (12 keys / block_n 4) over 4 * 4 threads: 3 tiles per program, so the
+  // 3 tiles of a query block take 1 of the 2 segments.
+  EXPECT_EQ(split.scalars[5], 1);
+  EXPECT_EQ(reduce.scalars[5], 1);
+  EXPECT_EQ(kernel->splitSegments(8, 3, 12), 1);
+  EXPECT_EQ(kernel->splitSegments(8, 3, 48), 2);     // 12 tiles, 11 per program
+  EXPECT_EQ(kernel->splitSegments(8, 3, 100000), 2); // at most the plan's
 }
 
 TEST_F(AttentionKernelTest, EveryThreadCountCoversTheGrid) {

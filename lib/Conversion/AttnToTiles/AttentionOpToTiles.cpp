@@ -86,6 +86,7 @@ private:
   Value rowValid, posI, qi, head, token; // vector<bm>
   Value minPos, maxPos; // positions of the block's first and last query
   Value kScale, vScale; // per-tensor descales (f32), folded
+  Value segsUsed;       // _split: the launch's segment count (index)
 };
 
 } // namespace
@@ -388,6 +389,14 @@ void AttentionKernelBuilder::build() {
   Value qb = f.getArgument(abi::kPidX);
   kvh = f.getArgument(abi::kPidY);
   seg = f.getArgument(abi::kPidZ);
+  if (mode == Mode::Split) {
+    // Segments past the launch's count (split_segments) do nothing.
+    segsUsed = splitSegmentsUsed(t, arg(abi::kSplitSegments),
+                                 v.plan.getSegments());
+    auto used = scf::IfOp::create(
+        b, t.loc, t.cmp(CmpIPredicate::ult, seg, segsUsed), false);
+    b.setInsertionPointToStart(&used.getThenRegion().front());
+  }
 
   seq = findSequence(qb);
   Value cuQ = arg(abi::kCuSeqlensQ);
@@ -447,14 +456,11 @@ void AttentionKernelBuilder::build() {
     lo = t.mul(t.div(lo, t.idx(bn)), t.idx(bn));
   }
   if (mode == Mode::Split) {
-    // Segment `seg` takes its share of the reachable tiles, at least
-    // split_tiles of them (the launch's choice; later segments may then be
-    // empty, which the reduce reads as lse = -inf).
-    int64_t segs = v.plan.getSegments();
+    // Segment `seg` takes its share of the reachable tiles, split over the
+    // launch's segment count.
     Value span = t.max(t.sub(hi, lo), t.idx(0));
     Value tiles = t.div(t.add(span, t.idx(bn - 1)), t.idx(bn));
-    Value per = t.max(t.div(t.add(tiles, t.idx(segs - 1)), t.idx(segs)),
-                      scalarArg(abi::kSplitTiles));
+    Value per = t.div(t.add(tiles, t.sub(segsUsed, t.idx(1))), segsUsed);
     Value segLo = t.add(lo, t.mul(t.mul(seg, per), t.idx(bn)));
     hi = t.min(hi, t.add(segLo, t.mul(per, t.idx(bn))));
     lo = segLo;

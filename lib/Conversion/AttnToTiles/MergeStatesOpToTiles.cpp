@@ -17,6 +17,13 @@ using namespace mlir;
 using namespace mlir::attn;
 using arith::CmpFPredicate;
 
+Value mlir::attn::splitSegmentsUsed(TileBuilder &t, Value arg,
+                                    int64_t segments) {
+  Value n = t.toIndex(arg), all = t.idx(segments);
+  Value given = t.cmp(arith::CmpIPredicate::sgt, n, t.idx(0));
+  return t.select(given, t.min(n, all), all);
+}
+
 void mlir::attn::buildReduceKernel(ModuleOp module, StringRef sym,
                                    int64_t heads, int64_t headSizeV,
                                    int64_t segments, Type outType, Type qType,
@@ -34,13 +41,20 @@ void mlir::attn::buildReduceKernel(ModuleOp module, StringRef sym,
   Value tok = fn.getArgument(abi::kPidX), h = fn.getArgument(abi::kPidY);
   Value numTokens = t.toIndex(arg(abi::kNumTokens));
   Value row = t.add(t.mul(tok, t.idx(heads)), h);
+  // The segments the split launch wrote (split_segments; all when 0): the
+  // others' partials are stale and are not read into the result.
+  Value used = splitSegmentsUsed(t, arg(abi::kSplitSegments), segments);
+  SmallVector<Value> wrote;
+  for (int64_t s = 0; s < segments; ++s)
+    wrote.push_back(t.cmp(arith::CmpIPredicate::ult, t.idx(s), used));
 
   // lse_s of every segment and their max (the sink counts as one more).
   SmallVector<Value> lses;
   Value mx = t.negInf();
   for (int64_t s = 0; s < segments; ++s) {
     Value at = t.add(t.mul(t.idx(s), t.mul(numTokens, t.idx(heads))), row);
-    lses.push_back(t.load(arg(abi::kPartialLse), at));
+    lses.push_back(
+        t.select(wrote[s], t.load(arg(abi::kPartialLse), at), t.negInf()));
     mx = arith::MaxNumFOp::create(b, t.loc, mx, lses.back());
   }
   Value sink;
@@ -59,7 +73,8 @@ void mlir::attn::buildReduceKernel(ModuleOp module, StringRef sym,
                      t.idx(headSizeV));
     Value part = vector::LoadOp::create(b, t.loc, rowT, arg(abi::kPartialOut),
                                         ValueRange{at});
-    acc = t.fadd(acc, t.fmul(part, t.splat(w, {headSizeV})));
+    acc = t.select(wrote[s], t.fadd(acc, t.fmul(part, t.splat(w, {headSizeV}))),
+                   acc);
     den = t.fadd(den, w);
   }
   if (sinks)

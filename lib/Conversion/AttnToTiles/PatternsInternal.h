@@ -26,6 +26,11 @@ void buildReduceKernel(ModuleOp module, StringRef sym, int64_t heads,
                        int64_t headSizeV, int64_t segments, Type outType,
                        Type qType, Type kvType, bool sinks, bool lse);
 
+class TileBuilder;
+/// The segments a split launch uses: its split_segments argument `arg`
+/// (i32) clamped to the plan's `segments`, all of them when it is 0.
+Value splitSegmentsUsed(TileBuilder &t, Value arg, int64_t segments);
+
 } // namespace mlir::attn
 
 #endif // ATTN_LIB_CONVERSION_ATTNTOTILES_PATTERNSINTERNAL_H

@@ -150,7 +150,7 @@ Status CPUDevice::launch(const Function &fn, int64_t grid,
        &p.cuSeqlensK, &p.sinks, &p.alibiSlopes, &p.mmPrefixRanges, &p.qqBias,
        &p.kScale, &p.vScale, &p.outScale, &p.out, &p.lse, &p.partialOut,
        &p.partialLse, &p.numSeqs, &p.numTokens, &p.maxBlocksPerSeq,
-       &p.maxMmRanges, &p.qqBiasStride, &p.splitTiles);
+       &p.maxMmRanges, &p.qqBiasStride, &p.splitSegments);
   pool_.parallelFor(grid, &PackedCall<ATTN_ATTENTION_NUM_ARGS>::run, &call);
   return Status::ok();
 }

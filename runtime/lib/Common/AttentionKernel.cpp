@@ -337,18 +337,20 @@ static int64_t visitedKeys(const KernelInfo &info, int64_t maxSeqLen) {
   return maxSeqLen;
 }
 
-int64_t AttentionKernel::splitTiles(int64_t numTokens, int64_t numSeqs,
-                                    int64_t maxSeqLen) const {
+int64_t AttentionKernel::splitSegments(int64_t numTokens, int64_t numSeqs,
+                                       int64_t maxSeqLen) const {
   int64_t programs = (numTokens / info_.blockQ + numSeqs) * info_.kvHeads;
   int64_t tiles = (visitedKeys(info_, maxSeqLen) + info_.blockN - 1) /
                   info_.blockN;
-  // Measured on an H200 (docs/perf.md): 16 segments of 8 tiles at 4k keys
-  // lose to 8 of 16; 1k keys and a 1024-key window want 4 of 8; 16k keys
-  // want all 16 segments.
+  // Measured on an H200 (docs/perf.md): decode b64 at 4k keys wants 8
+  // segments of 16 tiles, at 1k keys and with a 1024-key window 4 of 8,
+  // at 16k keys all 16.
   int64_t perUnit = device_.kind() == DeviceKind::CPU ? 4 : 16;
   int64_t units = perUnit * static_cast<int64_t>(device_.parallelism());
-  int64_t per = (programs * tiles + units - 1) / units;
-  return std::clamp<int64_t>(per, 1, 16);
+  int64_t per = std::clamp<int64_t>((programs * tiles + units - 1) / units, 1,
+                                    16);
+  return std::clamp<int64_t>((tiles + per - 1) / per, 1,
+                             std::max<int64_t>(info_.segments, 1));
 }
 
 Path AttentionKernel::choosePath(int64_t numTokens, int64_t numSeqs,
@@ -360,7 +362,7 @@ Path AttentionKernel::choosePath(int64_t numTokens, int64_t numSeqs,
   bool longKeys =
       device_.kind() == DeviceKind::CPU
           ? keys >= 4 * info_.blockN * info_.segments
-          : keys >= 2 * info_.blockN * splitTiles(numTokens, numSeqs, maxSeqLen);
+          : splitSegments(numTokens, numSeqs, maxSeqLen) >= 2;
   // A GPU keeps several programs per SM in flight and its 2D programs walk
   // their keys one tile after another, so it gains from the split as long
   // as the grid stays below 16 programs per SM (measured on the H100: split
@@ -403,8 +405,8 @@ Status AttentionKernel::run(const AttentionArgs &args) {
       ATTN_RT_RETURN_IF_ERROR(
           device_.launch(twoD_, programs, params, args.stream));
     } else {
-      params.splitTiles = static_cast<int32_t>(
-          splitTiles(s.numTokens, s.numSeqs, s.maxSeqLen));
+      params.splitSegments = static_cast<int32_t>(
+          splitSegments(s.numTokens, s.numSeqs, s.maxSeqLen));
       params.partialOut = static_cast<float *>(partialOut_.data());
       params.partialLse = static_cast<float *>(partialLse_.data());
       ATTN_RT_RETURN_IF_ERROR(device_.launch(split_, programs * info_.segments,

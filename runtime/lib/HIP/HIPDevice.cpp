@@ -317,7 +317,7 @@ Status HIPDevice::launch(const Function &fn, int64_t grid,
        &p.cuSeqlensK, &p.sinks, &p.alibiSlopes, &p.mmPrefixRanges, &p.qqBias,
        &p.kScale, &p.vScale, &p.outScale, &p.out, &p.lse, &p.partialOut,
        &p.partialLse, &p.numSeqs, &p.numTokens, &p.maxBlocksPerSeq,
-       &p.maxMmRanges, &p.qqBiasStride, &p.splitTiles);
+       &p.maxMmRanges, &p.qqBiasStride, &p.splitSegments);
   return launchPacked(fn, grid, args, ATTN_ATTENTION_NUM_ARGS, stream);
 }
 

@@ -20,7 +20,7 @@ enum AttentionArg : unsigned {
   kLse, kPartialOut, kPartialLse,
   // i32 scalars
   kNumSeqs, kNumTokens, kMaxBlocksPerSeq, kMaxMmRanges, kQqBiasStride,
-  kSplitTiles, // the least KV tiles a split program takes (0: even share)
+  kSplitSegments, // segments a split launch uses (0: all of the plan's)
   kNumAttentionArgs
 };
 constexpr unsigned kFirstAttentionScalar = kNumSeqs;

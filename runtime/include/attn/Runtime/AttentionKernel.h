@@ -118,16 +118,16 @@ public:
   /// num_q_blocks * kv_heads < F * device parallelism (F = 4 on the CPU, 16
   /// on a GPU) and the keys a query block visits,
   /// K = min(max_seq_len, window_left + block_q), are many: on the CPU
-  /// K >= 4 * block_n * segments, on a GPU K / block_n >= 2 * splitTiles();
-  /// else TwoD.
+  /// K >= 4 * block_n * segments, on a GPU splitSegments() >= 2; else
+  /// TwoD.
   Path choosePath(int64_t numTokens, int64_t numSeqs, int64_t maxSeqLen) const;
-  /// The least KV tiles a split program takes (the `split_tiles` kernel
-  /// argument): the batch's tiles, counted as if every sequence had
-  /// max_seq_len keys, over F programs per unit of device parallelism (as
-  /// in choosePath), between 1 and 16 (a long sequence still spreads over
-  /// every segment).
-  int64_t splitTiles(int64_t numTokens, int64_t numSeqs,
-                     int64_t maxSeqLen) const;
+  /// The segments a split launch uses (the `split_segments` kernel
+  /// argument): ceil(T / P) of the plan's, T = ceil(K / block_n) the tiles
+  /// of a query block, P the tiles per program: the batch's tiles (as if
+  /// every sequence had max_seq_len keys) over F programs per unit of
+  /// device parallelism (as in choosePath), between 1 and 16.
+  int64_t splitSegments(int64_t numTokens, int64_t numSeqs,
+                        int64_t maxSeqLen) const;
 
   const KernelInfo &info() const { return info_; }
   int64_t maxNumTokens() const { return maxNumTokens_; }

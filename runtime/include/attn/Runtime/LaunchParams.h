@@ -46,7 +46,7 @@ struct AttentionLaunchParams {
   int32_t maxBlocksPerSeq = 0;
   int32_t maxMmRanges = 0;
   int32_t qqBiasStride = 0;
-  int32_t splitTiles = 0; // _split: the least KV tiles per program
+  int32_t splitSegments = 0; // _split / _reduce: segments used (0: all)
 };
 
 /// Arguments of `_write`, in ABI order.
