@@ -49,8 +49,7 @@ private:
   Value scalarArg(unsigned i) { return t.toIndex(arg(i)); }
 
   Value findSequence(Value qb);
-  Value loadKVTile(Value mem, Value rowOff, Value valid, int64_t cols,
-                   int64_t rowElems, Value descale);
+  Value loadKVTile(Value mem, Value rowOff, Value valid, int64_t cols);
   Value scores(Value qTile, Value kTile, Value j0);
   Value maskNeeded(Value j0);
   /// Scores with no modifier leave scores() unscaled: the row max is taken
@@ -133,8 +132,7 @@ Value AttentionKernelBuilder::findSequence(Value qb) {
 /// Loads a [bn, cols] K or V tile from rows at `rowOff` and dequantizes it
 /// to f32.
 Value AttentionKernelBuilder::loadKVTile(Value mem, Value rowOff, Value valid,
-                                         int64_t cols, int64_t rowElems,
-                                         Value descale) {
+                                         int64_t cols) {
   OpBuilder &b = t.b;
   auto raw = tile::LoadRowsOp::create(
       b, t.loc, VectorType::get({bn, cols}, v.kvType), mem, rowOff, valid);
@@ -520,8 +518,7 @@ void AttentionKernelBuilder::build() {
                               t.ext64(t.splat(t.toI32(kvh), {bn})));
         Value kOff = t.mul(headRow, t.intConst(i64Col, v.kRowElems()));
         Value vOff = t.mul(headRow, t.intConst(i64Col, v.vRowElems()));
-        Value kTile = loadKVTile(arg(abi::kK), kOff, valid, v.headSizeQK,
-                                 v.kRowElems(), kScale);
+        Value kTile = loadKVTile(arg(abi::kK), kOff, valid, v.headSizeQK);
         Value s = scores(qTile, kTile, j0);
 
         // Online softmax with a lazy running max: a row's max moves only
@@ -568,8 +565,7 @@ void AttentionKernelBuilder::build() {
             ArrayRef<int64_t>{1});
         Value lNew = t.fadd(t.fmul(l, alpha), rowSum);
 
-        Value vTile = loadKVTile(arg(abi::kV), vOff, valid, v.headSizeV,
-                                 v.vRowElems(), vScale);
+        Value vTile = loadKVTile(arg(abi::kV), vOff, valid, v.headSizeV);
         MLIRContext *ctx = b.getContext();
         AffineExpr dm, dd, dk;
         bindDims(ctx, dm, dd, dk);
