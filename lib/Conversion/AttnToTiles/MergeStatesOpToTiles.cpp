@@ -42,17 +42,20 @@ void mlir::attn::buildReduceKernel(ModuleOp module, StringRef sym,
   Value numTokens = t.toIndex(arg(abi::kNumTokens));
   Value row = t.add(t.mul(tok, t.idx(heads)), h);
   // The segments the split launch wrote (split_segments; all when 0): the
-  // others' partials are stale and are not read into the result.
+  // others' partials are stale and are not read into the result; their
+  // loads read segment 0's row again (cached) instead of more memory.
   Value used = splitSegmentsUsed(t, arg(abi::kSplitSegments), segments);
-  SmallVector<Value> wrote;
-  for (int64_t s = 0; s < segments; ++s)
+  SmallVector<Value> wrote, readSeg;
+  for (int64_t s = 0; s < segments; ++s) {
     wrote.push_back(t.cmp(arith::CmpIPredicate::ult, t.idx(s), used));
+    readSeg.push_back(t.select(wrote[s], t.idx(s), t.idx(0)));
+  }
 
   // lse_s of every segment and their max (the sink counts as one more).
   SmallVector<Value> lses;
   Value mx = t.negInf();
   for (int64_t s = 0; s < segments; ++s) {
-    Value at = t.add(t.mul(t.idx(s), t.mul(numTokens, t.idx(heads))), row);
+    Value at = t.add(t.mul(readSeg[s], t.mul(numTokens, t.idx(heads))), row);
     lses.push_back(
         t.select(wrote[s], t.load(arg(abi::kPartialLse), at), t.negInf()));
     mx = arith::MaxNumFOp::create(b, t.loc, mx, lses.back());
@@ -69,8 +72,9 @@ void mlir::attn::buildReduceKernel(ModuleOp module, StringRef sym,
   Value acc = t.floatConst(rowT, 0.0), den = t.f32(0.0);
   for (int64_t s = 0; s < segments; ++s) {
     Value w = math::ExpOp::create(b, t.loc, t.fsub(lses[s], mSafe));
-    Value at = t.mul(t.add(t.mul(t.idx(s), t.mul(numTokens, t.idx(heads))), row),
-                     t.idx(headSizeV));
+    Value at =
+        t.mul(t.add(t.mul(readSeg[s], t.mul(numTokens, t.idx(heads))), row),
+              t.idx(headSizeV));
     Value part = vector::LoadOp::create(b, t.loc, rowT, arg(abi::kPartialOut),
                                         ValueRange{at});
     acc = t.select(wrote[s], t.fadd(acc, t.fmul(part, t.splat(w, {headSizeV}))),
