@@ -7,7 +7,8 @@
 #   scripts/gpu-bundles.sh [--target=cuda|hip|host] [DIR]
 #
 #   cuda (default)  attn-nvidia-pipeline (chip $ATTN_CUDA_CHIP, sm_80):
-#                   <name>.ptx, <name>.cubin (sm_90, when ptxas is found),
+#                   <name>.ptx, <name>.cubin (sm_90, or sm_90a for
+#                   chip=sm_90a: wgmma; when ptxas is found),
 #                   <name>.json; DIR defaults to build-gpu-check
 #   hip             attn-amd-pipeline (chip $ATTN_HIP_CHIP, gfx942; code
 #                   object $ATTN_HIP_ABI, 600 = v6): <name>.hsaco and
@@ -32,6 +33,8 @@ case "$target" in
   *) echo "gpu-bundles.sh: unknown target '$target' (expected cuda, hip or host)" >&2; exit 1 ;;
 esac
 chip=${ATTN_CUDA_CHIP:-sm_80}
+cubin_arch=sm_90
+[ "$chip" = sm_90a ] && cubin_arch=sm_90a
 hip_chip=${ATTN_HIP_CHIP:-gfx942}
 hip_abi=${ATTN_HIP_ABI:-600}
 mkdir -p "$out"
@@ -50,7 +53,7 @@ while IFS='|' read -r name spec batch; do
       "$opt" --spec="name=$name,$spec" --attn-nvidia-pipeline="chip=$chip" -o "$out/$name.mlir"
       "$translate" --attn-to-cuda-ptx "$out/$name.mlir" -o "$out/$name.ptx"
       "$translate" --attn-to-kernel-manifest "$out/$name.mlir" -o "$out/$name.json"
-      if [ -x "$ptxas" ]; then "$ptxas" -arch=sm_90 "$out/$name.ptx" -o "$out/$name.cubin"; fi ;;
+      if [ -x "$ptxas" ]; then "$ptxas" -arch=$cubin_arch "$out/$name.ptx" -o "$out/$name.cubin"; fi ;;
     hip)
       "$opt" --spec="name=$name,$spec" --attn-amd-pipeline="chip=$hip_chip abi=$hip_abi" -o "$out/$name.mlir"
       "$translate" --attn-to-hsaco "$out/$name.mlir" -o "$out/$name.hsaco"

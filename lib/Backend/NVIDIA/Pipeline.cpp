@@ -17,7 +17,8 @@ using namespace mlir;
 void mlir::attn::nvidia::buildNVIDIAPipeline(OpPassManager &pm,
                                              const std::string &chip,
                                              const std::string &mapping,
-                                             int64_t rowsPerWarp) {
+                                             int64_t rowsPerWarp,
+                                             bool warpgroupMma) {
   attn::AttnPlanPassOptions plan;
   plan.target = chip == "sm_90a" ? "sm_90a" : "sm_80";
   pm.addPass(attn::createAttnPlanPass(plan));
@@ -26,6 +27,7 @@ void mlir::attn::nvidia::buildNVIDIAPipeline(OpPassManager &pm,
   nv.chip = chip;
   nv.mapping = mapping;
   nv.rowsPerWarp = rowsPerWarp;
+  nv.warpgroupMma = warpgroupMma;
   pm.addPass(createConvertAttnTilesToNVVMPass(nv));
   OpPassManager &gpu = pm.nest<gpu::GPUModuleOp>();
   gpu.addPass(createSCFToControlFlowPass());
@@ -51,6 +53,11 @@ struct NVIDIAPipelineOptions
       *this, "rows-per-warp",
       llvm::cl::desc("query rows per warp of the tensor-core mapping"),
       llvm::cl::init(16)};
+  Option<bool> warpgroupMma{
+      *this, "warpgroup-mma",
+      llvm::cl::desc("on sm_90a, the products as wgmma where the sizes "
+                     "allow it"),
+      llvm::cl::init(true)};
 };
 } // namespace
 
@@ -60,6 +67,7 @@ void mlir::attn::nvidia::registerNVIDIAPipeline() {
       "attn IR to PTX in a gpu.binary (plan, tiles, NVIDIA tensor-core / "
       "SIMT mapping, upstream NVVM lowering)",
       [](OpPassManager &pm, const NVIDIAPipelineOptions &o) {
-        buildNVIDIAPipeline(pm, o.chip, o.mapping, o.rowsPerWarp);
+        buildNVIDIAPipeline(pm, o.chip, o.mapping, o.rowsPerWarp,
+                            o.warpgroupMma);
       });
 }

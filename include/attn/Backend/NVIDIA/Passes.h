@@ -21,10 +21,11 @@ namespace mlir::attn::nvidia {
 #define GEN_PASS_REGISTRATION
 #include "attn/Backend/NVIDIA/Passes.h.inc"
 
-/// Adds the NVIDIA pipeline (attn IR -> gpu.binary holding PTX) to `pm`.
+/// Adds the NVIDIA pipeline (attn IR -> gpu.binary holding PTX) to `pm`;
+/// `warpgroupMma`: on sm_90a, the products as wgmma where they fit.
 void buildNVIDIAPipeline(OpPassManager &pm, const std::string &chip,
                          const std::string &mapping = "tensor-core",
-                         int64_t rowsPerWarp = 16);
+                         int64_t rowsPerWarp = 16, bool warpgroupMma = true);
 
 /// Registers `attn-nvidia-pipeline`.
 void registerNVIDIAPipeline();

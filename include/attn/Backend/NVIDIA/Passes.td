@@ -25,6 +25,16 @@ def ConvertAttnTilesToNVVMPass : Pass<"convert-attn-tiles-to-nvvm", "ModuleOp"> 
     type), and read as B fragments with `ldmatrix` (`.trans` for V). P is
     rounded to the 16-bit compute type before `P V`, as in FlashAttention.
 
+    On `chip=sm_90a` (with `warpgroup-mma`, the default) the two products
+    are Hopper's warpgroup MMA instead, where the sizes allow it (16 rows
+    per warp, block_m a multiple of 64, head sizes multiples of 64,
+    head_size_v at most 256): `wgmma.mma_async` m64nNk16 with Q / P from
+    registers (the same layouts) and K / V read by the tensor cores from
+    shared memory through matrix descriptors; the staging writes K / V in
+    128-byte-swizzled atoms of 64 columns (no padding) and fences the async
+    proxy before the products. The warps of a warpgroup compute together,
+    so the per-warp skip of idle warps is off there.
+
     All other kernels (f32 models, head sizes that are not multiples of 16,
     reduce and cache-write kernels) and every kernel with `mapping=simt` use
     the SIMT mapping, the correctness baseline. In its attention kernels thread
@@ -45,7 +55,10 @@ def ConvertAttnTilesToNVVMPass : Pass<"convert-attn-tiles-to-nvvm", "ModuleOp"> 
     Option<"rowsPerWarp", "rows-per-warp", "int64_t", "16",
            "query rows per warp of the tensor-core mapping (16 or 32)">,
     Option<"features", "features", "std::string", "\"+ptx80\"",
-           "PTX features">
+           "PTX features">,
+    Option<"warpgroupMma", "warpgroup-mma", "bool", "true",
+           "on sm_90a, the tensor-core mapping's products as wgmma where "
+           "the sizes allow it">
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::NVVM::NVVMDialect",

@@ -19,10 +19,14 @@ namespace mlir::attn::nvidia {
 /// block size, or 0 if the mapping does not apply to `fn` (not an attention
 /// kernel, 32-bit queries, head sizes not multiples of 16): the caller then
 /// uses the SIMT mapping. Each warp owns `rowsPerWarp` (16 or 32) query rows
-/// when block_m is a multiple of it, else 16.
+/// when block_m is a multiple of it, else 16. With `warpgroupMMA` (sm_90a)
+/// the products are wgmma where the sizes allow it (16 rows per warp,
+/// block_m a multiple of 64, head sizes multiples of 64), mma.sync
+/// elsewhere.
 FailureOr<int64_t> buildTensorCoreKernel(func::FuncOp fn,
                                          gpu::GPUModuleOp gpuModule,
-                                         int64_t rowsPerWarp = 16);
+                                         int64_t rowsPerWarp = 16,
+                                         bool warpgroupMMA = false);
 
 } // namespace mlir::attn::nvidia
 

@@ -95,9 +95,10 @@ struct ConvertAttnTilesToNVVMPass
     }
     attn::KernelMapper fast;
     int64_t rows = rowsPerWarp;
+    bool wgmma = warpgroupMma && chip == "sm_90a";
     if (mapping == "tensor-core")
-      fast = [rows](func::FuncOp fn, gpu::GPUModuleOp m) {
-        return attn::nvidia::buildTensorCoreKernel(fn, m, rows);
+      fast = [rows, wgmma](func::FuncOp fn, gpu::GPUModuleOp m) {
+        return attn::nvidia::buildTensorCoreKernel(fn, m, rows, wgmma);
       };
     bool hwFp8 = hasFp8Convert(chip);
     if (failed(attn::mapKernelsToGPU(getOperation(), target, chip, fast,

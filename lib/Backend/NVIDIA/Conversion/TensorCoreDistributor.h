@@ -4,7 +4,9 @@
 // onto mma.sync fragments. TensorCoreMapping.cpp holds the layouts and the
 // instructions of each op; TensorCorePipeline.cpp how K/V tiles reach
 // shared memory (cp.async staging, the double-buffered KV loop, the
-// per-warp gate of its products).
+// per-warp gate of its products). On sm_90a the same layouts feed the
+// warpgroup MMA (wgmma, WarpgroupMMA.cpp): the accumulator layout of
+// mma.sync m16n8 is, warp by warp, the one of wgmma m64nN.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,14 +25,19 @@ namespace mlir::attn::nvidia {
 
 constexpr int64_t kWarp = 32;
 constexpr int64_t kPad = 8; // elements of padding per shared-memory row
+// Warpgroup MMA staging: K/V tiles in atoms of [block_n x 64] elements,
+// each row 128 bytes with its 16-byte chunks swizzled (chunk c of row r at
+// c ^ r % 8), every buffer 1024-byte aligned.
+constexpr int64_t kAtomCols = 64;
+constexpr int64_t kSwizzleAlign = 1024; // bytes
 
 class TensorCoreDistributor : public FragmentCloner {
 public:
   TensorCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, int64_t mt,
                         FloatType cT, KernelFrame &frame, bool rawK = false,
-                        bool rawV = false)
-      : FragmentCloner(b, "tensor-core mapping", bm, bn, frame), rawK(rawK),
-        rawV(rawV), mt(mt), cT(cT) {
+                        bool rawV = false, bool wgmma = false)
+      : FragmentCloner(b, "tensor-core mapping", bm, bn, frame),
+        wgmma(wgmma), rawK(rawK), rawV(rawV), mt(mt), cT(cT) {
     for (int64_t j = 0; j < bn / 8; ++j)
       for (int64_t c = 0; c < 2; ++c)
         colPattern.push_back(8 * j + c);
@@ -40,6 +47,15 @@ public:
   /// (fp8 / int8 caches) whose rows depend on the induction variable only.
   /// Their bytes are double-buffered, the converted tile is not.
   static std::pair<bool, bool> rawSides(func::FuncOp fn);
+  /// Whether the products of a kernel of these sizes can be warpgroup MMAs
+  /// (sm_90a): 16 rows per warp, block_m a multiple of 64 (one warpgroup
+  /// per 64 rows), head sizes multiples of 64, head_size_v and block_n at
+  /// most 256.
+  static bool warpgroupFits(int64_t bm, int64_t bn, int64_t mt, int64_t dk,
+                            int64_t dv) {
+    return mt == 1 && bm % 64 == 0 && bn % 16 == 0 && bn <= 256 &&
+           dk % kAtomCols == 0 && dv % kAtomCols == 0 && dv <= 256;
+  }
 
 private:
   void prologue(Location l) override;
@@ -68,8 +84,21 @@ private:
   };
   LogicalResult stage(ArrayRef<StageTile> tiles, bool commit = true);
   void copyAsync(tile::LoadRowsOp load, Value row, Value col, Value dst,
-                 int64_t stride, IRMapping &memo);
+                 Value dstOffset, IRMapping &memo);
   Value bufPtr(Value base, Value buf, int64_t cols, bool raw = false);
+  /// Element offset of (row, col) in a compute-type K/V buffer of `cols`
+  /// columns (col a multiple of 8): padded rows for ldmatrix, swizzled
+  /// atoms for wgmma.
+  Value stagedOffset(Value row, Value col, int64_t cols);
+  /// The barrier between writing staged tiles and the products reading
+  /// them (wgmma reads through the async proxy: a proxy fence first).
+  void productBarrier();
+
+  // Warpgroup MMA (sm_90a): the products read K/V from shared memory
+  // through matrix descriptors, Q / P from registers.
+  bool wgmma;
+  LogicalResult warpgroupProduct(vector::ContractionOp op, Value a, bool qk,
+                                 Value base, int64_t kDim, int64_t nDim);
 
   // 8-bit K/V tiles of the pipelined loop (rawSides): cp.async copies
   // their bytes into kRaw / vRaw (two buffers of [block_n x cols + 16]);

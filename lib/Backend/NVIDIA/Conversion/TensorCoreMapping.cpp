@@ -66,13 +66,21 @@ void TensorCoreDistributor::prologue(Location l) {
   kSmem = wg[0];
   vSmem = wg[1];
   auto ptr3 = LLVM::LLVMPointerType::get(b.getContext(), 3);
-  auto toPtr = [&](Value m) -> Value {
+  auto toPtr = [&](Value m, bool swizzled = false) -> Value {
     Value i = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, m);
     Value i64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), i);
+    if (swizzled) { // round up to the swizzle's 1024 bytes
+      auto c = [&](int64_t v) {
+        return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
+      };
+      i64 = arith::AndIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, i64, c(kSwizzleAlign - 1)),
+          c(-kSwizzleAlign));
+    }
     return LLVM::IntToPtrOp::create(b, loc, ptr3, i64);
   };
-  kBase = toPtr(kSmem);
-  vBase = toPtr(vSmem);
+  kBase = toPtr(kSmem, wgmma);
+  vBase = toPtr(vSmem, wgmma);
   size_t next = 2;
   if (rawK)
     kRawBase = toPtr(kRaw = wg[next++]);
@@ -155,7 +163,7 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
       base = bufPtr(base, buf, cols);
   } else if (preStaged.contains(op)) {
     NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
-    gpu::BarrierOp::create(b, loc);
+    productBarrier();
   } else {
     gpu::BarrierOp::create(b, loc);
     // Stage the V tile with K when everything it is computed from is known
@@ -180,7 +188,7 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
     if (llvm::any_of(tiles,
                      [&](const StageTile &t) { return isDirect(t.kv); }))
       NVVM::CpAsyncWaitGroupOp::create(b, loc, 0);
-    gpu::BarrierOp::create(b, loc);
+    productBarrier();
   }
 
   // A operand: 16-bit values of the query-side tile.
@@ -193,6 +201,9 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
   else
     a = arith::TruncFOp::create(b, loc, VectorType::get({mt * kDim / 2}, cT),
                                 get(lhs));
+  int64_t nDim = qk ? rhsT.getDimSize(0) : rhsT.getDimSize(1);
+  if (wgmma)
+    return warpgroupProduct(op, a, qk, base, kDim, nDim);
   Type i32T = b.getI32Type();
   auto pair = VectorType::get({2}, cT);
   bool bf16 = cT.isBF16();
@@ -204,7 +215,6 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
     return bf16 ? r : Value(LLVM::BitcastOp::create(b, loc, pair, r));
   };
 
-  int64_t nDim = qk ? rhsT.getDimSize(0) : rhsT.getDimSize(1);
   int64_t slabs = kDim / 16, nTiles = nDim / 8;
   // A registers of m-tile i, k-slab s: aRegs[(i * slabs + s) * 4 ...].
   SmallVector<Value> aRegs;
@@ -541,10 +551,9 @@ LogicalResult TensorCoreDistributor::gatherRow(vector::GatherOp gather) {
 }
 
 
-FailureOr<int64_t>
-mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
-                                          gpu::GPUModuleOp gpuModule,
-                                          int64_t rowsPerWarp) {
+FailureOr<int64_t> mlir::attn::nvidia::buildTensorCoreKernel(
+    func::FuncOp fn, gpu::GPUModuleOp gpuModule, int64_t rowsPerWarp,
+    bool warpgroupMMA) {
   std::optional<MatrixKernel> k = matchMatrixKernel(fn, /*colMultiple=*/8);
   if (!k)
     return int64_t(0);
@@ -555,21 +564,29 @@ mlir::attn::nvidia::buildTensorCoreKernel(func::FuncOp fn,
   // K and V: two buffers each for the pipelined loop, one where the loop
   // copies the raw 8-bit bytes instead (two buffers of those after them).
   auto [rawK, rawV] = TensorCoreDistributor::rawSides(fn);
+  // Warps own rowsPerWarp rows (16 or 32) when block_m allows it.
+  int64_t mt = rowsPerWarp == 32 && bm % 32 == 0 ? 2 : 1;
+  bool wgmma = warpgroupMMA &&
+               TensorCoreDistributor::warpgroupFits(bm, bn, mt, dk, dv);
   SmallVector<Type> workgroup = {
       MemRefType::get({rawK ? bn : 2 * bn, dk + kPad}, cT, nullptr, ws),
       MemRefType::get({rawV ? bn : 2 * bn, dv + kPad}, cT, nullptr, ws)};
+  if (wgmma) { // unpadded swizzled atoms, room to align them to 1024 bytes
+    int64_t slack = kSwizzleAlign / (cT.getWidth() / 8);
+    workgroup = {
+        MemRefType::get({(rawK ? bn : 2 * bn) * dk + slack}, cT, nullptr, ws),
+        MemRefType::get({(rawV ? bn : 2 * bn) * dv + slack}, cT, nullptr, ws)};
+  }
   auto i8 = IntegerType::get(ctx, 8);
   if (rawK)
     workgroup.push_back(MemRefType::get({2 * bn, dk + 16}, i8, nullptr, ws));
   if (rawV)
     workgroup.push_back(MemRefType::get({2 * bn, dv + 16}, i8, nullptr, ws));
-  // Warps own rowsPerWarp rows (16 or 32) when block_m allows it.
-  int64_t mt = rowsPerWarp == 32 && bm % 32 == 0 ? 2 : 1;
   int64_t threads = bm / (16 * mt) * kWarp;
   IRMapping map;
   KernelFrame frame =
       createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
-  TensorCoreDistributor d(b, bm, bn, mt, cT, frame, rawK, rawV);
+  TensorCoreDistributor d(b, bm, bn, mt, cT, frame, rawK, rawV, wgmma);
   if (failed(d.cloneKernel(fn, std::move(map))))
     return failure();
   return threads;

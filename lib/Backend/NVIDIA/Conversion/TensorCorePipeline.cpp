@@ -114,10 +114,10 @@ std::pair<bool, bool> TensorCoreDistributor::rawSides(func::FuncOp fn) {
 }
 
 /// One 16-byte cp.async of row `row`, columns [col, col + 16 bytes) of row
-/// load `load` to `dst` (row stride `stride` elements); rows outside the
-/// load's mask are zero-filled.
+/// load `load` to element `dstOffset` of `dst`; rows outside the load's
+/// mask are zero-filled.
 void TensorCoreDistributor::copyAsync(tile::LoadRowsOp load, Value row,
-                                      Value col, Value dst, int64_t stride,
+                                      Value col, Value dst, Value dstOffset,
                                       IRMapping &memo) {
   Type et = load.getType().getElementType();
   if (et != cT)
@@ -131,8 +131,7 @@ void TensorCoreDistributor::copyAsync(tile::LoadRowsOp load, Value row,
   Value src = LLVM::GEPOp::create(
       b, loc, LLVM::LLVMPointerType::get(b.getContext(), 1), et,
       frame.globalPtr.lookup(load.getBase()), ValueRange{gIdx});
-  Value sIdx = arith::IndexCastOp::create(b, loc, b.getI32Type(),
-                                          add(mul(row, idx(stride)), col));
+  Value sIdx = arith::IndexCastOp::create(b, loc, b.getI32Type(), dstOffset);
   Value to = LLVM::GEPOp::create(b, loc, dst.getType(), et, dst,
                                  ValueRange{sIdx});
   Value size = arith::SelectOp::create(b, loc, m, i32(16), i32(0));
@@ -141,7 +140,8 @@ void TensorCoreDistributor::copyAsync(tile::LoadRowsOp load, Value row,
 }
 
 /// Writes every row of the K/V-side tile `kv` ([block_n x cols]) to shared
-/// memory (row stride cols + 8 elements of the compute type): threads take
+/// memory (stagedOffset: row stride cols + 8 elements of the compute type,
+/// or wgmma's swizzled atoms): threads take
 /// 16-byte chunks in turn. Direct tiles go through cp.async (one commit
 /// group; rows outside the mask are zero-filled), raw tiles too (the bytes
 /// of their 8-bit load, row stride cols + 16); others are computed chunk
@@ -179,8 +179,10 @@ LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
         bool direct = tile.raw ? bool(load = rawSource(tile.kv))
                                : !converting && isDirect(tile.kv, &load);
         anyDirect |= direct;
+        Value at = tile.raw ? add(mul(row, idx(stride)), col)
+                            : stagedOffset(row, col, cols);
         if (direct) {
-          copyAsync(load, row, col, tile.base, stride, memo);
+          copyAsync(load, row, col, tile.base, at, memo);
           continue;
         }
         FailureOr<Value> chunk = chunkOf(tile.kv, row, col, 8, 8, memo);
@@ -197,8 +199,15 @@ LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
                     : Value(arith::SIToFPOp::create(b, loc, f32T, x));
           x = arith::TruncFOp::create(b, loc, cVecT, x);
         }
-        vector::StoreOp::create(b, loc, x, tile.smem, ValueRange{row, col},
-                                false, llvm::MaybeAlign(16));
+        if (wgmma)
+          LLVM::StoreOp::create(
+              b, loc, x,
+              smemPtr(tile.base, arith::IndexCastOp::create(
+                                     b, loc, b.getI32Type(), at)),
+              16);
+        else
+          vector::StoreOp::create(b, loc, x, tile.smem, ValueRange{row, col},
+                                  false, llvm::MaybeAlign(16));
       }
       if (guard)
         shift.shifted = IRMapping();
@@ -210,12 +219,37 @@ LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
   return success();
 }
 
+Value TensorCoreDistributor::stagedOffset(Value row, Value col, int64_t cols) {
+  if (!wgmma)
+    return add(mul(row, idx(cols + kPad)), col);
+  // Atom col / 64 of [block_n x 64]; row r at 64 r; its 16-byte chunk c at
+  // (c ^ r % 8) * 8 (the 128-byte swizzle the descriptors name).
+  Value atom = arith::DivUIOp::create(b, loc, col, idx(kAtomCols));
+  Value chunk = arith::DivUIOp::create(
+      b, loc, arith::RemUIOp::create(b, loc, col, idx(kAtomCols)), idx(8));
+  Value swz = arith::XOrIOp::create(
+      b, loc, chunk, arith::RemUIOp::create(b, loc, row, idx(8)));
+  return add(add(mul(atom, idx(bn * kAtomCols)), mul(row, idx(kAtomCols))),
+             mul(swz, idx(8)));
+}
+
+void TensorCoreDistributor::productBarrier() {
+  if (wgmma)
+    NVVM::FenceProxyOp::create(
+        b, loc,
+        NVVM::ProxyKindAttr::get(b.getContext(), NVVM::ProxyKind::async_shared),
+        NVVM::SharedSpaceAttr::get(b.getContext(),
+                                   NVVM::SharedSpace::shared_cta));
+  gpu::BarrierOp::create(b, loc);
+}
+
 /// Buffer `buf` (0 or 1) of a double-buffered K/V tile of `cols` columns
 /// (of the compute type, or raw bytes).
 Value TensorCoreDistributor::bufPtr(Value base, Value buf, int64_t cols,
                                     bool raw) {
-  Value off = arith::IndexCastOp::create(
-      b, loc, b.getI32Type(), mul(buf, idx(bn * (cols + (raw ? 16 : kPad)))));
+  int64_t rowElems = cols + (raw ? 16 : wgmma ? 0 : kPad);
+  Value off = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                         mul(buf, idx(bn * rowElems)));
   return LLVM::GEPOp::create(b, loc, base.getType(),
                              raw ? Type(b.getI8Type()) : Type(cT), base,
                              ValueRange{off});
@@ -241,9 +275,11 @@ Value TensorCoreDistributor::stagedChunk(tile::LoadRowsOp load, Value row,
 /// all threads, between two barriers.
 LogicalResult TensorCoreDistributor::waitForTile() {
   NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
-  gpu::BarrierOp::create(b, loc);
-  if (!kLoad && !vLoad)
+  if (!kLoad && !vLoad) {
+    productBarrier();
     return success();
+  }
+  gpu::BarrierOp::create(b, loc);
   SmallVector<StageTile> tiles;
   int64_t dk = cast<VectorType>(shift.qk.getRhsType()).getDimSize(1);
   int64_t dv = cast<VectorType>(shift.pv.getRhsType()).getDimSize(1);
@@ -254,7 +290,7 @@ LogicalResult TensorCoreDistributor::waitForTile() {
   converting = true;
   LogicalResult r = stage(tiles, /*commit=*/false);
   converting = false;
-  gpu::BarrierOp::create(b, loc);
+  productBarrier();
   return r;
 }
 
@@ -318,7 +354,9 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   kLoad = raws[0];
   vLoad = raws[1];
   startPipeline(forOp, qk, pv);
-  active = warpStores(forOp);
+  // A warpgroup MMA is issued by all four warps of the warpgroup: no
+  // per-warp gate.
+  active = wgmma ? Value() : warpStores(forOp);
   Value lb = get(forOp.getLowerBound()), ub = get(forOp.getUpperBound());
   Value step = get(forOp.getStep());
   if (failed(prefetch(lb, ub, idx(0))))

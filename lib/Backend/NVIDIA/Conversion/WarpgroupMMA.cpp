@@ -1,0 +1,124 @@
+//===- WarpgroupMMA.cpp - the tile products on wgmma (sm_90a) -------------===//
+//
+// The tensor-core mapping's products on Hopper's warpgroup MMA. The
+// mapping's layouts are unchanged: warp w of a warpgroup owns rows
+// 16 (w % 4) .. + 15 of the warpgroup's 64, and its query-side tiles hold
+// the m16n8 accumulator layout, which is, warp by warp, the D layout of
+// wgmma m64nNk16 and (over the reduction dimension) its register A layout.
+// So Q and P feed the products from registers as they feed mma.sync, and
+// S and O come back in the layout the softmax already reads. K and V are
+// read by the tensor cores from shared memory, where the staging writes
+// them in atoms of [block_n x 64] elements with the 128-byte swizzle
+// (TensorCorePipeline.cpp, stagedOffset):
+//
+//  - S = Q K^T: B = K^T is K-major (a K row is a key's head vector):
+//    one wgmma m64n{block_n}k16 per 16 columns of the head; the slab's
+//    start is atom s / 4, byte 32 (s % 4) of its rows; stride between
+//    8-row groups (SBO) 1024 bytes.
+//  - O += P V: B = V is MN-major (transposed, imm-trans-b = 1): one wgmma
+//    m64n{head_size_v}k16 per 16 keys; the slab's start is byte 2048 s;
+//    SBO (8-key groups) 1024 bytes, LBO (64-column atoms) 128 block_n.
+//
+// Each product is one inline-PTX block: wgmma.fence, the slabs' wgmma
+// (accumulating into the same registers), commit, wait 0.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TensorCoreDistributor.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+#include <string>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::nvidia;
+
+namespace {
+/// The fixed fields of a 128-byte-swizzle matrix descriptor: leading and
+/// stride byte offsets (in 16-byte units) and the layout type (1 = 128B).
+uint64_t descriptorFields(int64_t lboBytes, int64_t sboBytes) {
+  return (uint64_t(lboBytes >> 4) & 0x3FFF) << 16 |
+         (uint64_t(sboBytes >> 4) & 0x3FFF) << 32 | uint64_t(1) << 62;
+}
+} // namespace
+
+LogicalResult TensorCoreDistributor::warpgroupProduct(vector::ContractionOp op,
+                                                      Value a, bool qk,
+                                                      Value base, int64_t kDim,
+                                                      int64_t nDim) {
+  Type i32T = b.getI32Type(), i64T = b.getI64Type(), f32 = b.getF32Type();
+  int64_t slabs = kDim / 16, accs = nDim / 2;
+  auto c64 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, i64T, v);
+  };
+
+  // Operands: the accumulators (tied to the results), A registers (four
+  // per slab), one descriptor per slab.
+  SmallVector<Value> operands;
+  Value acc = get(op.getAcc());
+  for (int64_t e = 0; e < accs; ++e)
+    operands.push_back(extract(acc, e));
+  for (int64_t s = 0; s < slabs; ++s)
+    for (int64_t k = 0; k < 4; ++k)
+      operands.push_back(LLVM::BitcastOp::create(
+          b, loc, i32T, shuffle(a, {8 * s + 2 * k, 8 * s + 2 * k + 1})));
+  Value addr = LLVM::PtrToIntOp::create(b, loc, i64T, base);
+  Value start = arith::ShRUIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, addr, c64(0x3FFFF)), c64(4));
+  uint64_t fields = qk ? descriptorFields(16, 1024)
+                       : descriptorFields(bn * 2 * kAtomCols, 1024);
+  Value fixed = c64(int64_t(fields));
+  for (int64_t s = 0; s < slabs; ++s) {
+    int64_t offBytes = qk ? (s / 4) * bn * 2 * kAtomCols + (s % 4) * 32
+                          : s * 16 * 2 * kAtomCols;
+    operands.push_back(arith::OrIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, start, c64(offBytes >> 4)),
+        fixed));
+  }
+
+  // $0 .. $accs-1: results; inputs follow in operand order.
+  std::string d = "{";
+  for (int64_t e = 0; e < accs; ++e)
+    d += (e ? ", $" : "$") + std::to_string(e);
+  d += "}";
+  StringRef ty = cT.isBF16() ? "bf16" : "f16";
+  std::string text = "wgmma.fence.sync.aligned;\n";
+  for (int64_t s = 0; s < slabs; ++s) {
+    int64_t aAt = 2 * accs + 4 * s, descAt = 2 * accs + 4 * slabs + s;
+    text += "wgmma.mma_async.sync.aligned.m64n" + std::to_string(nDim) +
+            "k16.f32." + ty.str() + "." + ty.str() + " ";
+    text += d + ", {";
+    for (int64_t k = 0; k < 4; ++k)
+      text += (k ? ", $" : "$") + std::to_string(aAt + k);
+    text += "}, $" + std::to_string(descAt) + ", 1, 1, 1, " +
+            (qk ? "0" : "1") + ";\n";
+  }
+  text += "wgmma.commit_group.sync.aligned;\n"
+          "wgmma.wait_group.sync.aligned 0;";
+  std::string constraints;
+  for (int64_t e = 0; e < accs; ++e)
+    constraints += "=f,";
+  for (int64_t e = 0; e < accs; ++e)
+    constraints += std::to_string(e) + ",";
+  for (int64_t e = 0; e < 4 * slabs; ++e)
+    constraints += "r,";
+  for (int64_t s = 0; s < slabs; ++s)
+    constraints += s + 1 < slabs ? "l," : "l";
+
+  auto resT = LLVM::LLVMStructType::getLiteral(
+      b.getContext(), SmallVector<Type>(accs, f32));
+  // Side effects: the block reads shared memory the barrier before it
+  // orders, and must stay where it is.
+  Value res = LLVM::InlineAsmOp::create(
+                  b, loc, resT, operands, text, constraints,
+                  /*has_side_effects=*/true, /*is_align_stack=*/false,
+                  LLVM::tailcallkind::TailCallKind::None, nullptr, nullptr)
+                  .getResult(0);
+  SmallVector<Value> elems;
+  for (int64_t e = 0; e < accs; ++e)
+    elems.push_back(LLVM::ExtractValueOp::create(b, loc, res, e));
+  map.map(op.getResult(), vector::FromElementsOp::create(
+                              b, loc, cast<VectorType>(acc.getType()), elems));
+  return success();
+}
