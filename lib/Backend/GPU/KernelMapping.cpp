@@ -239,7 +239,7 @@ LogicalResult mlir::attn::mapKernelsToGPU(ModuleOp module, Attribute target,
         return failure();
     }
   }
-  llvm::StringMap<int64_t> blockSizes;
+  llvm::StringMap<int64_t> blockSizes, sharedBytes;
   for (func::FuncOp fn : kernels) {
     FailureOr<int64_t> threads = fast ? fast(fn, gpuModule) : int64_t(0);
     if (succeeded(threads) && *threads == 0)
@@ -249,6 +249,11 @@ LogicalResult mlir::attn::mapKernelsToGPU(ModuleOp module, Attribute target,
     if (failed(threads))
       return failure();
     blockSizes[fn.getSymName()] = *threads;
+    if (auto g = gpuModule.lookupSymbol<gpu::GPUFuncOp>(fn.getSymName()))
+      if (auto n = g->getAttrOfType<IntegerAttr>(kDynamicSharedBytesAttr)) {
+        sharedBytes[fn.getSymName()] = n.getInt();
+        g->removeAttr(kDynamicSharedBytesAttr);
+      }
     fn.erase();
   }
 
@@ -268,7 +273,8 @@ LogicalResult mlir::attn::mapKernelsToGPU(ModuleOp module, Attribute target,
         l.append("block", b.getArrayAttr({b.getI64IntegerAttr(t),
                                           b.getI64IntegerAttr(1),
                                           b.getI64IntegerAttr(1)}));
-        l.append("shared_bytes", b.getI64IntegerAttr(0));
+        l.append("shared_bytes",
+                 b.getI64IntegerAttr(sharedBytes.lookup(sym)));
         launch.append(sym, l.getDictionary(ctx));
       }
     NamedAttrList e(entry.getValue());

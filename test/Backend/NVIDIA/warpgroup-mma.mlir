@@ -2,6 +2,7 @@
 // RUN: attn-opt %s --attn-nvidia-pipeline="chip=sm_90a" | attn-translate --attn-to-cuda-ptx -o %t.ptx
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 // RUN: FileCheck %s --check-prefix=FENCE < %t.ptx
+// RUN: attn-opt %s --attn-nvidia-pipeline="chip=sm_90a" | attn-translate --attn-to-kernel-manifest | FileCheck %s --check-prefix=MANIFEST
 // RUN: attn-opt %s --attn-nvidia-pipeline="chip=sm_90a warpgroup-mma=0" | attn-translate --attn-to-cuda-ptx | FileCheck %s --check-prefix=OFF
 // RUN: attn-opt %s --attn-nvidia-pipeline="chip=sm_90a rows-per-warp=32" | attn-translate --attn-to-cuda-ptx | FileCheck %s --check-prefix=OFF
 // RUN: attn-opt %s --attn-nvidia-pipeline="chip=sm_90" | attn-translate --attn-to-cuda-ptx | FileCheck %s --check-prefix=OFF
@@ -9,29 +10,40 @@
 // On sm_90a the tensor-core mapping's two products are warpgroup MMAs:
 // the four warps of the block (one warpgroup, 64 rows) issue wgmma with Q
 // and P from registers (the mma.sync layouts) and K / V read from shared
-// memory through matrix descriptors. K / V are staged unpadded in
-// 128-byte-swizzled atoms of 64 columns: two buffers of 32 x 64 bf16 per
-// tile, plus 1024 bytes to align them.
+// memory through matrix descriptors. Q, K and V are staged unpadded in
+// 128-byte-swizzled atoms of 64 columns in dynamic shared memory (the
+// manifest's shared_bytes: 1024 to align + Q 64 x 64 + two buffers each
+// of K and V 32 x 64, bf16 = 25600).
 // CHECK-LABEL: gpu.func @wg_2d
-// CHECK-SAME:    workgroup(%{{.+}} : memref<4608xbf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<4608xbf16, #gpu.address_space<workgroup>>)
+// CHECK-NOT:     workgroup(
+// CHECK:         gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // The warpgroup computes together: no per-warp skip of idle warps before
 // the KV loop (the only vote is the lazy rescale's, after Q K^T).
 // CHECK-NOT:     nvvm.vote.sync
 // CHECK:         nvvm.cp.async.commit.group
+// Q, loop-invariant, is stored once (its fragments, a pair per store); Q
+// K^T reads it from shared memory, which frees its registers.
+// CHECK-COUNT-16: llvm.store %{{.+}}, %{{.+}} {alignment = 4 : i64} : vector<2xbf16>, !llvm.ptr<3>
+// One barrier per tile: iteration i waits for its own tile (the only
+// copies in flight), and the tensor cores read shared memory through the
+// async proxy: a proxy fence in every thread before the barrier.
 // CHECK:         scf.for
-// The swizzle: a 16-byte chunk lands at chunk ^ row % 8 of its row.
-// CHECK:           arith.xori
-// CHECK:           nvvm.cp.async.shared.global
-// CHECK:           nvvm.cp.async.wait.group 1
-// The tensor cores read shared memory through the async proxy: a proxy
-// fence in every thread before the barrier.
+// CHECK-NOT:       gpu.barrier
+// CHECK:           nvvm.cp.async.wait.group 0
 // CHECK-NEXT:      nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // CHECK-NEXT:      gpu.barrier
 // Q K^T: K-major B, 128-byte swizzle (layout type 1 << 62), stride 1024
 // bytes between 8-row groups (64 << 32), one m64n32k16 per 16 columns of
-// the head (4 of them), no transpose.
+// the head (4 of them), no transpose; issued, not waited for yet.
 // CHECK:           arith.ori %{{.+}}, %c4611686293305360384_i64
-// CHECK:           llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;\0Awgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 {$0, {{.+}}, $15}, {$32, $33, $34, $35}, $48, 1, 1, 1, 0;\0A{{.+}}{$44, $45, $46, $47}, $51, 1, 1, 1, 0;\0Awgmma.commit_group.sync.aligned;\0Awgmma.wait_group.sync.aligned 0;", "=f,{{.+}},=f,0,1,{{.+}},15,r,{{.+}},r,l,l,l,l"
+// Both operands through descriptors (A: Q's, B: K's).
+// CHECK:           llvm.inline_asm has_side_effects "wgmma.fence.sync.aligned;\0Awgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 {$0, {{.+}}, $15}, $32, $36, 1, 1, 1, 0, 0;\0A{{.+}}, $35, $39, 1, 1, 1, 0, 0;\0Awgmma.commit_group.sync.aligned;", "=f,{{.+}},=f,0,1,{{.+}},15,l,l,l,l,l,l,l,l"
+// While they run, the copies of tile i + 1 start (the swizzle: a 16-byte
+// chunk lands at chunk ^ row % 8 of its row), then the wait.
+// CHECK:           arith.xori
+// CHECK:           nvvm.cp.async.shared.global
+// CHECK:           nvvm.cp.async.commit.group
+// CHECK:           llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 0;", "=f,{{.+}},=f,0,1,{{.+}},15"
 // CHECK:           nvvm.vote.sync  any
 // P V: MN-major B (V rows are keys), transposed, 64-column atoms 32 x 128
 // bytes apart (256 << 16); one m64n64k16 per 16 keys (2 of them).
@@ -59,13 +71,18 @@
 // PTX-NOT:     ldmatrix
 // PTX-LABEL:   .entry wg_split(
 // FENCE-LABEL: .entry wg_2d(
-// FENCE:       cp.async.wait_group 1;
+// FENCE:       cp.async.wait_group 0;
 // FENCE-NEXT:  fence.proxy.async.shared::cta;
 // FENCE-NEXT:  bar.sync 0;
 // FENCE-LABEL: .entry wg_split(
 // PTX:         .entry h80_2d(
 // PTX-NOT:     wgmma
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+
+// The manifest names the dynamic shared memory each launch needs (the
+// mma.sync kernels of h80 use static shared memory only).
+// MANIFEST: "launch": {"wg_2d": {"block": [128, 1, 1], "shared_bytes": 25600}, "wg_reduce": {"block": [16, 1, 1], "shared_bytes": 0}, "wg_split": {"block": [128, 1, 1], "shared_bytes": 25600}}
+// MANIFEST: "launch": {"h80_2d": {"block": [128, 1, 1], "shared_bytes": 0}
 
 // OFF-NOT:     wgmma
 // OFF:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32

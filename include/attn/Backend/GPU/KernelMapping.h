@@ -85,7 +85,10 @@ KernelFrame createKernelFrame(OpBuilder &b, func::FuncOp fn,
 
 /// A faster mapping tried before the SIMT one: returns the block size of
 /// the gpu.func it built for `fn`, 0 when it does not handle `fn`, failure
-/// on error.
+/// on error. A gpu.func that uses dynamic shared memory carries its size
+/// in bytes as kDynamicSharedBytesAttr (the manifest's shared_bytes).
+constexpr llvm::StringLiteral kDynamicSharedBytesAttr =
+    "attn.dynamic_shared_bytes";
 using KernelMapper =
     std::function<FailureOr<int64_t>(func::FuncOp, gpu::GPUModuleOp)>;
 

@@ -56,6 +56,21 @@ public:
     return mt == 1 && bm % 64 == 0 && bn % 16 == 0 && bn <= 256 &&
            dk % kAtomCols == 0 && dv % kAtomCols == 0 && dv <= 256;
   }
+  /// The warpgroup path's K/V buffers live in dynamic shared memory (they
+  /// outgrow the 48 KB of static shared memory at block_n 64): 1024 bytes
+  /// of room to align, the Q tile (read by Q K^T from shared memory, which
+  /// frees its registers), the compute-type K and V buffers (two each, one
+  /// where the loop copies raw 8-bit bytes), then the raw buffers.
+  static int64_t warpgroupSharedBytes(int64_t bm, int64_t bn, int64_t dk,
+                                      int64_t dv,
+                                      int64_t elemBytes, bool rawK,
+                                      bool rawV) {
+    return kSwizzleAlign + bm * dk * elemBytes +
+           (rawK ? 1 : 2) * bn * dk * elemBytes +
+           (rawV ? 1 : 2) * bn * dv * elemBytes +
+           (rawK ? 2 * bn * (dk + 16) : 0) + (rawV ? 2 * bn * (dv + 16) : 0);
+  }
+  int64_t dk = 0, dv = 0; // K and V tile widths (the warpgroup path's sizes)
 
 private:
   void prologue(Location l) override;
@@ -89,7 +104,8 @@ private:
   /// Element offset of (row, col) in a compute-type K/V buffer of `cols`
   /// columns (col a multiple of 8): padded rows for ldmatrix, swizzled
   /// atoms for wgmma.
-  Value stagedOffset(Value row, Value col, int64_t cols);
+  /// `atomRows`: rows of a swizzled atom (default block_n; block_m for Q).
+  Value stagedOffset(Value row, Value col, int64_t cols, int64_t atomRows = 0);
   /// The barrier between writing staged tiles and the products reading
   /// them (wgmma reads through the async proxy: a proxy fence first).
   void productBarrier();
@@ -97,8 +113,26 @@ private:
   // Warpgroup MMA (sm_90a): the products read K/V from shared memory
   // through matrix descriptors, Q / P from registers.
   bool wgmma;
+  /// `between` (optional) runs after the products are issued and before
+  /// they are waited for.
   LogicalResult warpgroupProduct(vector::ContractionOp op, Value a, bool qk,
-                                 Value base, int64_t kDim, int64_t nDim);
+                                 Value base, int64_t kDim, int64_t nDim,
+                                 function_ref<LogicalResult()> between = {});
+  // wgmma's KV loop meets one barrier per tile: iteration i waits for its
+  // own tile (the only copies in flight), fences and meets the barrier,
+  // and starts tile i + 1's copies only then: after issuing Q K^T (16-bit
+  // tiles, so that the address work overlaps the products), or before
+  // converting tile i (8-bit tiles).
+  struct NextTile {
+    Value iv, ub, buf;
+  } next;
+  LogicalResult prefetchNext();
+  // The query tile in shared memory (warpgroup path): the loop-invariant Q
+  // operand of Q K^T, stored once before the KV loop in K's layout (atoms
+  // of [block_m x 64]); Q K^T then reads both operands from shared memory.
+  Value qBase;   // !llvm.ptr<3>
+  Value qStaged; // the 16-bit Q tile stored there (original value)
+  void stageQuery(vector::ContractionOp qk, scf::ForOp forOp);
 
   // 8-bit K/V tiles of the pipelined loop (rawSides): cp.async copies
   // their bytes into kRaw / vRaw (two buffers of [block_n x cols + 16]);

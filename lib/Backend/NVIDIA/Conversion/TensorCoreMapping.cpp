@@ -62,9 +62,6 @@ void TensorCoreDistributor::prologue(Location l) {
       rowIds.push_back(add(mul(warp, idx(16 * mt)), add(g, idx(16 * i + 8 * r))));
   rows = vector::FromElementsOp::create(
       b, loc, VectorType::get({2 * mt}, b.getIndexType()), rowIds);
-  auto wg = frame.func.getWorkgroupAttributions();
-  kSmem = wg[0];
-  vSmem = wg[1];
   auto ptr3 = LLVM::LLVMPointerType::get(b.getContext(), 3);
   auto toPtr = [&](Value m, bool swizzled = false) -> Value {
     Value i = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, m);
@@ -79,8 +76,42 @@ void TensorCoreDistributor::prologue(Location l) {
     }
     return LLVM::IntToPtrOp::create(b, loc, ptr3, i64);
   };
-  kBase = toPtr(kSmem, wgmma);
-  vBase = toPtr(vSmem, wgmma);
+  if (wgmma) {
+    // One dynamic buffer: K and V (aligned to 1024 bytes), then raw bytes.
+    auto ws = gpu::AddressSpaceAttr::get(b.getContext(),
+                                         gpu::AddressSpace::Workgroup);
+    auto i8 = b.getI8Type();
+    Value dyn = gpu::DynamicSharedMemoryOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic}, i8, nullptr, ws));
+    kSmem = vSmem = dyn;
+    int64_t eb = cT.getWidth() / 8;
+    int64_t kBytes = (rawK ? 1 : 2) * bn * dk * eb;
+    int64_t vBytes = (rawV ? 1 : 2) * bn * dv * eb;
+    int64_t qBytes = bm * dk * eb;
+    qBase = toPtr(dyn, /*swizzled=*/true);
+    kBase = LLVM::GEPOp::create(b, loc, ptr3, i8, qBase,
+                                ValueRange{i32(qBytes)});
+    vBase = LLVM::GEPOp::create(b, loc, ptr3, i8, kBase,
+                                ValueRange{i32(kBytes)});
+    int64_t at = kSwizzleAlign + qBytes + kBytes + vBytes;
+    auto view = [&](int64_t cols) -> Value {
+      Value v = memref::ViewOp::create(
+          b, loc, MemRefType::get({2 * bn, cols + 16}, i8, nullptr, ws), dyn,
+          idx(at), ValueRange{});
+      at += 2 * bn * (cols + 16);
+      return v;
+    };
+    if (rawK)
+      kRawBase = toPtr(kRaw = view(dk));
+    if (rawV)
+      vRawBase = toPtr(vRaw = view(dv));
+    return;
+  }
+  auto wg = frame.func.getWorkgroupAttributions();
+  kSmem = wg[0];
+  vSmem = wg[1];
+  kBase = toPtr(kSmem);
+  vBase = toPtr(vSmem);
   size_t next = 2;
   if (rawK)
     kRawBase = toPtr(kRaw = wg[next++]);
@@ -203,7 +234,10 @@ LogicalResult TensorCoreDistributor::contract(vector::ContractionOp op) {
                                 get(lhs));
   int64_t nDim = qk ? rhsT.getDimSize(0) : rhsT.getDimSize(1);
   if (wgmma)
-    return warpgroupProduct(op, a, qk, base, kDim, nDim);
+    return warpgroupProduct(op, a, qk, base, kDim, nDim,
+                            next.iv ? function_ref<LogicalResult()>(
+                                          [&] { return prefetchNext(); })
+                                    : nullptr);
   Type i32T = b.getI32Type();
   auto pair = VectorType::get({2}, cT);
   bool bf16 = cT.isBF16();
@@ -571,22 +605,25 @@ FailureOr<int64_t> mlir::attn::nvidia::buildTensorCoreKernel(
   SmallVector<Type> workgroup = {
       MemRefType::get({rawK ? bn : 2 * bn, dk + kPad}, cT, nullptr, ws),
       MemRefType::get({rawV ? bn : 2 * bn, dv + kPad}, cT, nullptr, ws)};
-  if (wgmma) { // unpadded swizzled atoms, room to align them to 1024 bytes
-    int64_t slack = kSwizzleAlign / (cT.getWidth() / 8);
-    workgroup = {
-        MemRefType::get({(rawK ? bn : 2 * bn) * dk + slack}, cT, nullptr, ws),
-        MemRefType::get({(rawV ? bn : 2 * bn) * dv + slack}, cT, nullptr, ws)};
-  }
   auto i8 = IntegerType::get(ctx, 8);
   if (rawK)
     workgroup.push_back(MemRefType::get({2 * bn, dk + 16}, i8, nullptr, ws));
   if (rawV)
     workgroup.push_back(MemRefType::get({2 * bn, dv + 16}, i8, nullptr, ws));
+  if (wgmma) // dynamic shared memory instead (the prologue carves it)
+    workgroup.clear();
   int64_t threads = bm / (16 * mt) * kWarp;
   IRMapping map;
   KernelFrame frame =
       createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
+  if (wgmma)
+    frame.func->setAttr(
+        kDynamicSharedBytesAttr,
+        b.getI64IntegerAttr(TensorCoreDistributor::warpgroupSharedBytes(
+            bm, bn, dk, dv, cT.getWidth() / 8, rawK, rawV)));
   TensorCoreDistributor d(b, bm, bn, mt, cT, frame, rawK, rawV, wgmma);
+  d.dk = dk;
+  d.dv = dv;
   if (failed(d.cloneKernel(fn, std::move(map))))
     return failure();
   return threads;

@@ -219,9 +219,12 @@ LogicalResult TensorCoreDistributor::stage(ArrayRef<StageTile> tiles,
   return success();
 }
 
-Value TensorCoreDistributor::stagedOffset(Value row, Value col, int64_t cols) {
+Value TensorCoreDistributor::stagedOffset(Value row, Value col, int64_t cols,
+                                          int64_t atomRows) {
   if (!wgmma)
     return add(mul(row, idx(cols + kPad)), col);
+  if (!atomRows)
+    atomRows = bn;
   // Atom col / 64 of [block_n x 64]; row r at 64 r; its 16-byte chunk c at
   // (c ^ r % 8) * 8 (the 128-byte swizzle the descriptors name).
   Value atom = arith::DivUIOp::create(b, loc, col, idx(kAtomCols));
@@ -229,8 +232,31 @@ Value TensorCoreDistributor::stagedOffset(Value row, Value col, int64_t cols) {
       b, loc, arith::RemUIOp::create(b, loc, col, idx(kAtomCols)), idx(8));
   Value swz = arith::XOrIOp::create(
       b, loc, chunk, arith::RemUIOp::create(b, loc, row, idx(8)));
-  return add(add(mul(atom, idx(bn * kAtomCols)), mul(row, idx(kAtomCols))),
+  return add(add(mul(atom, idx(atomRows * kAtomCols)),
+                 mul(row, idx(kAtomCols))),
              mul(swz, idx(8)));
+}
+
+/// Stores the thread's Q fragments (row 16 w + g + 8 r, columns 8 j + 2 q,
+/// + 1) into the Q buffer, one 32-bit store per pair. The first tile's
+/// fence and barrier order them before Q K^T.
+void TensorCoreDistributor::stageQuery(vector::ContractionOp qk,
+                                       scf::ForOp forOp) {
+  auto ext = qk.getLhs().getDefiningOp<arith::ExtFOp>();
+  if (!qBase || !ext || forOp->isAncestor(ext) || !map.contains(ext.getIn()) ||
+      cast<VectorType>(ext.getIn().getType()).getElementType() != cT)
+    return;
+  int64_t cols = cast<VectorType>(ext.getIn().getType()).getDimSize(1);
+  Value regs = get(ext.getIn());
+  for (int64_t j = 0; j < cols / 8; ++j)
+    for (int64_t r = 0; r < 2; ++r) {
+      Value at = add(stagedOffset(extract(rows, r), idx(8 * j), cols, bm), q2);
+      LLVM::StoreOp::create(
+          b, loc, shuffle(regs, {4 * j + 2 * r, 4 * j + 2 * r + 1}),
+          smemPtr(qBase, arith::IndexCastOp::create(b, loc, b.getI32Type(), at)),
+          4);
+    }
+  qStaged = ext.getIn();
 }
 
 void TensorCoreDistributor::productBarrier() {
@@ -274,12 +300,14 @@ Value TensorCoreDistributor::stagedChunk(tile::LoadRowsOp load, Value row,
 /// flight); raw tiles are then converted into their compute buffers by
 /// all threads, between two barriers.
 LogicalResult TensorCoreDistributor::waitForTile() {
-  NVVM::CpAsyncWaitGroupOp::create(b, loc, 1);
+  NVVM::CpAsyncWaitGroupOp::create(b, loc, wgmma ? 0 : 1);
   if (!kLoad && !vLoad) {
     productBarrier();
     return success();
   }
   gpu::BarrierOp::create(b, loc);
+  if (wgmma && failed(prefetchNext()))
+    return failure();
   SmallVector<StageTile> tiles;
   int64_t dk = cast<VectorType>(shift.qk.getRhsType()).getDimSize(1);
   int64_t dv = cast<VectorType>(shift.pv.getRhsType()).getDimSize(1);
@@ -292,6 +320,14 @@ LogicalResult TensorCoreDistributor::waitForTile() {
   converting = false;
   productBarrier();
   return r;
+}
+
+LogicalResult TensorCoreDistributor::prefetchNext() {
+  if (!next.iv)
+    return success();
+  NextTile n = next;
+  next = NextTile();
+  return prefetch(n.iv, n.ub, n.buf);
 }
 
 /// Starts the copies of the K and V tiles of iteration `iv` (when iv < ub)
@@ -361,17 +397,24 @@ TensorCoreDistributor::pipelineLoop(scf::ForOp forOp) {
   Value step = get(forOp.getStep());
   if (failed(prefetch(lb, ub, idx(0))))
     return failure();
+  if (wgmma)
+    stageQuery(qk, forOp);
   LogicalResult result = cloneFor(forOp, [&]() -> LogicalResult {
     Value now = get(forOp.getInductionVar());
     Value i = arith::DivSIOp::create(
         b, loc, arith::SubIOp::create(b, loc, now, lb), step);
     buf = arith::RemSIOp::create(b, loc, i, idx(2));
-    gpu::BarrierOp::create(b, loc);
-    Value next = add(now, step);
+    Value nextIv = add(now, step);
     Value other = arith::SubIOp::create(b, loc, idx(1), buf);
-    return prefetch(next, ub, other);
+    if (wgmma) { // after the wait for tile i (waitForTile, contract)
+      next = {nextIv, ub, other};
+      return success();
+    }
+    gpu::BarrierOp::create(b, loc);
+    return prefetch(nextIv, ub, other);
   });
   shift = Shift();
+  qStaged = Value();
   active = Value();
   kLoad = vLoad = tile::LoadRowsOp();
   return result;
