@@ -13,7 +13,7 @@
 # OUTDIR/meta.txt (commit, date, tools).
 #
 # Tools: ATTN_OPT / ATTN_TRANSLATE (default build-lead/bin, then build/bin),
-# PTXAS (default /usr/local/cuda/bin/ptxas, then PATH), PTXAS_ARCH (sm_90:
+# PTXAS (default /usr/local/cuda/bin/ptxas, then PATH), PTXAS_ARCH (sm_90a, wgmma;
 # also the pipeline's chip, so that the PTX may use sm_89+ instructions).
 # ATTN_PLAN: options of an attn-plan pass run before the pipeline, to try
 # another schedule (e.g. ATTN_PLAN="target=sm_80 block-m=16").
@@ -36,7 +36,7 @@ tr=$(pick "${ATTN_TRANSLATE:-}" build-lead/bin/attn-translate \
   { echo "attn-translate not found (set ATTN_TRANSLATE)" >&2; exit 1; }
 ptxas=$(pick "${PTXAS:-}" /usr/local/cuda/bin/ptxas "$(command -v ptxas || true)") ||
   ptxas=""
-arch=${PTXAS_ARCH:-sm_90}
+arch=${PTXAS_ARCH:-sm_90a}
 py=$(command -v python3)
 
 tmp=$(mktemp -d)
