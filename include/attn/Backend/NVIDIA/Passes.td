@@ -28,12 +28,13 @@ def ConvertAttnTilesToNVVMPass : Pass<"convert-attn-tiles-to-nvvm", "ModuleOp"> 
     On `chip=sm_90a` (with `warpgroup-mma`, the default) the two products
     are Hopper's warpgroup MMA instead, where the sizes allow it (16 rows
     per warp, block_m a multiple of 64, head sizes multiples of 64,
-    head_size_v at most 256): `wgmma.mma_async` m64nNk16 with Q / P from
-    registers (the same layouts) and K / V read by the tensor cores from
-    shared memory through matrix descriptors; the staging writes K / V in
-    128-byte-swizzled atoms of 64 columns (no padding) and fences the async
-    proxy before the products. The warps of a warpgroup compute together,
-    so the per-warp skip of idle warps is off there.
+    head_size_v at most 256): `wgmma.mma_async` m64nNk16 with P from
+    registers (the same layout) and Q, K, V read by the tensor cores from
+    dynamic shared memory through matrix descriptors (Q stored once before
+    the KV loop); the staging writes them in 128-byte-swizzled atoms of 64
+    columns (no padding) and fences the async proxy before the products;
+    one barrier per KV tile. The warps of a warpgroup compute together, so
+    the per-warp skip of idle warps is off there.
 
     All other kernels (f32 models, head sizes that are not multiples of 16,
     reduce and cache-write kernels) and every kernel with `mapping=simt` use

@@ -33,11 +33,12 @@ constexpr int64_t kSwizzleAlign = 1024; // bytes
 
 class TensorCoreDistributor : public FragmentCloner {
 public:
-  TensorCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, int64_t mt,
-                        FloatType cT, KernelFrame &frame, bool rawK = false,
+  TensorCoreDistributor(OpBuilder &b, int64_t bm, int64_t bn, int64_t dk,
+                        int64_t dv, int64_t mt, FloatType cT,
+                        KernelFrame &frame, bool rawK = false,
                         bool rawV = false, bool wgmma = false)
-      : FragmentCloner(b, "tensor-core mapping", bm, bn, frame),
-        wgmma(wgmma), rawK(rawK), rawV(rawV), mt(mt), cT(cT) {
+      : FragmentCloner(b, "tensor-core mapping", bm, bn, frame), dk(dk),
+        dv(dv), wgmma(wgmma), rawK(rawK), rawV(rawV), mt(mt), cT(cT) {
     for (int64_t j = 0; j < bn / 8; ++j)
       for (int64_t c = 0; c < 2; ++c)
         colPattern.push_back(8 * j + c);
@@ -56,21 +57,27 @@ public:
     return mt == 1 && bm % 64 == 0 && bn % 16 == 0 && bn <= 256 &&
            dk % kAtomCols == 0 && dv % kAtomCols == 0 && dv <= 256;
   }
-  /// The warpgroup path's K/V buffers live in dynamic shared memory (they
-  /// outgrow the 48 KB of static shared memory at block_n 64): 1024 bytes
-  /// of room to align, the Q tile (read by Q K^T from shared memory, which
-  /// frees its registers), the compute-type K and V buffers (two each, one
-  /// where the loop copies raw 8-bit bytes), then the raw buffers.
-  static int64_t warpgroupSharedBytes(int64_t bm, int64_t bn, int64_t dk,
-                                      int64_t dv,
-                                      int64_t elemBytes, bool rawK,
-                                      bool rawV) {
-    return kSwizzleAlign + bm * dk * elemBytes +
-           (rawK ? 1 : 2) * bn * dk * elemBytes +
-           (rawV ? 1 : 2) * bn * dv * elemBytes +
-           (rawK ? 2 * bn * (dk + 16) : 0) + (rawV ? 2 * bn * (dv + 16) : 0);
+  /// The warpgroup path's buffers, in dynamic shared memory (they outgrow
+  /// the 48 KB of static shared memory at block_n 64), in bytes: 1024 of
+  /// room to align (`q`, `k`, `v` are from the aligned base), the Q tile
+  /// (read by Q K^T from shared memory, which frees its registers), the
+  /// compute-type K and V buffers (two each, one where the loop copies raw
+  /// 8-bit bytes); the raw buffers (`rawK`, `rawV`: from the unaligned
+  /// base, past the aligned part's room) end at `total`.
+  struct SharedLayout {
+    int64_t q, k, v, rawK, rawV, total;
+  };
+  SharedLayout warpgroupLayout() {
+    int64_t eb = cT.getWidth() / 8;
+    SharedLayout l;
+    l.q = 0;
+    l.k = bm * dk * eb;
+    l.v = l.k + (rawK ? 1 : 2) * bn * dk * eb;
+    l.rawK = kSwizzleAlign + l.v + (rawV ? 1 : 2) * bn * dv * eb;
+    l.rawV = l.rawK + (rawK ? 2 * bn * (dk + 16) : 0);
+    l.total = l.rawV + (rawV ? 2 * bn * (dv + 16) : 0);
+    return l;
   }
-  int64_t dk = 0, dv = 0; // K and V tile widths (the warpgroup path's sizes)
 
 private:
   void prologue(Location l) override;
@@ -110,8 +117,9 @@ private:
   /// them (wgmma reads through the async proxy: a proxy fence first).
   void productBarrier();
 
-  // Warpgroup MMA (sm_90a): the products read K/V from shared memory
-  // through matrix descriptors, Q / P from registers.
+  int64_t dk, dv; // K and V tile widths
+  // Warpgroup MMA (sm_90a): the products read Q, K and V from shared
+  // memory through matrix descriptors, P from registers.
   bool wgmma;
   /// `between` (optional) runs after the products are issued and before
   /// they are waited for.

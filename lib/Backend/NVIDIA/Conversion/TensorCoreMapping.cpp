@@ -84,27 +84,19 @@ void TensorCoreDistributor::prologue(Location l) {
     Value dyn = gpu::DynamicSharedMemoryOp::create(
         b, loc, MemRefType::get({ShapedType::kDynamic}, i8, nullptr, ws));
     kSmem = vSmem = dyn;
-    int64_t eb = cT.getWidth() / 8;
-    int64_t kBytes = (rawK ? 1 : 2) * bn * dk * eb;
-    int64_t vBytes = (rawV ? 1 : 2) * bn * dv * eb;
-    int64_t qBytes = bm * dk * eb;
+    SharedLayout sl = warpgroupLayout();
     qBase = toPtr(dyn, /*swizzled=*/true);
-    kBase = LLVM::GEPOp::create(b, loc, ptr3, i8, qBase,
-                                ValueRange{i32(qBytes)});
-    vBase = LLVM::GEPOp::create(b, loc, ptr3, i8, kBase,
-                                ValueRange{i32(kBytes)});
-    int64_t at = kSwizzleAlign + qBytes + kBytes + vBytes;
-    auto view = [&](int64_t cols) -> Value {
-      Value v = memref::ViewOp::create(
+    kBase = LLVM::GEPOp::create(b, loc, ptr3, i8, qBase, ValueRange{i32(sl.k)});
+    vBase = LLVM::GEPOp::create(b, loc, ptr3, i8, qBase, ValueRange{i32(sl.v)});
+    auto view = [&](int64_t at, int64_t cols) -> Value {
+      return memref::ViewOp::create(
           b, loc, MemRefType::get({2 * bn, cols + 16}, i8, nullptr, ws), dyn,
           idx(at), ValueRange{});
-      at += 2 * bn * (cols + 16);
-      return v;
     };
     if (rawK)
-      kRawBase = toPtr(kRaw = view(dk));
+      kRawBase = toPtr(kRaw = view(sl.rawK, dk));
     if (rawV)
-      vRawBase = toPtr(vRaw = view(dv));
+      vRawBase = toPtr(vRaw = view(sl.rawV, dv));
     return;
   }
   auto wg = frame.func.getWorkgroupAttributions();
@@ -616,14 +608,11 @@ FailureOr<int64_t> mlir::attn::nvidia::buildTensorCoreKernel(
   IRMapping map;
   KernelFrame frame =
       createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
+  TensorCoreDistributor d(b, bm, bn, dk, dv, mt, cT, frame, rawK, rawV,
+                          wgmma);
   if (wgmma)
-    frame.func->setAttr(
-        kDynamicSharedBytesAttr,
-        b.getI64IntegerAttr(TensorCoreDistributor::warpgroupSharedBytes(
-            bm, bn, dk, dv, cT.getWidth() / 8, rawK, rawV)));
-  TensorCoreDistributor d(b, bm, bn, mt, cT, frame, rawK, rawV, wgmma);
-  d.dk = dk;
-  d.dv = dv;
+    frame.func->setAttr(kDynamicSharedBytesAttr,
+                        b.getI64IntegerAttr(d.warpgroupLayout().total));
   if (failed(d.cloneKernel(fn, std::move(map))))
     return failure();
   return threads;

@@ -309,8 +309,6 @@ LogicalResult TensorCoreDistributor::waitForTile() {
   if (wgmma && failed(prefetchNext()))
     return failure();
   SmallVector<StageTile> tiles;
-  int64_t dk = cast<VectorType>(shift.qk.getRhsType()).getDimSize(1);
-  int64_t dv = cast<VectorType>(shift.pv.getRhsType()).getDimSize(1);
   if (kLoad)
     tiles.push_back({shift.qk.getRhs(), kSmem, kBase, dk});
   if (vLoad)
@@ -335,8 +333,6 @@ LogicalResult TensorCoreDistributor::prefetchNext() {
 /// share their block-table lookups.
 LogicalResult TensorCoreDistributor::prefetch(Value iv, Value ub, Value buf) {
   vector::ContractionOp qk = shift.qk, pv = shift.pv;
-  int64_t dk = cast<VectorType>(qk.getRhsType()).getDimSize(1);
-  int64_t dv = cast<VectorType>(pv.getRhsType()).getDimSize(1);
   Value inRange =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, iv, ub);
   auto ifOp = scf::IfOp::create(b, loc, inRange, false);

@@ -5,22 +5,24 @@
 // 16 (w % 4) .. + 15 of the warpgroup's 64, and its query-side tiles hold
 // the m16n8 accumulator layout, which is, warp by warp, the D layout of
 // wgmma m64nNk16 and (over the reduction dimension) its register A layout.
-// So Q and P feed the products from registers as they feed mma.sync, and
-// S and O come back in the layout the softmax already reads. K and V are
-// read by the tensor cores from shared memory, where the staging writes
-// them in atoms of [block_n x 64] elements with the 128-byte swizzle
-// (TensorCorePipeline.cpp, stagedOffset):
+// So P feeds P V from registers as it feeds mma.sync, and S and O come
+// back in the layout the softmax already reads. Q (stored once before the
+// KV loop, stageQuery), K and V are read by the tensor cores from shared
+// memory, where the staging writes them in atoms of [rows x 64] elements
+// with the 128-byte swizzle (TensorCorePipeline.cpp, stagedOffset):
 //
-//  - S = Q K^T: B = K^T is K-major (a K row is a key's head vector):
-//    one wgmma m64n{block_n}k16 per 16 columns of the head; the slab's
-//    start is atom s / 4, byte 32 (s % 4) of its rows; stride between
-//    8-row groups (SBO) 1024 bytes.
+//  - S = Q K^T: A = Q and B = K^T are K-major (a K row is a key's head
+//    vector): one wgmma m64n{block_n}k16 per 16 columns of the head; the
+//    slab's start is atom s / 4, byte 32 (s % 4) of its rows (Q: of the
+//    warpgroup's 64 rows); stride between 8-row groups (SBO) 1024 bytes.
+//    Where Q is not such a loop-invariant tile, A comes from registers.
 //  - O += P V: B = V is MN-major (transposed, imm-trans-b = 1): one wgmma
 //    m64n{head_size_v}k16 per 16 keys; the slab's start is byte 2048 s;
 //    SBO (8-key groups) 1024 bytes, LBO (64-column atoms) 128 block_n.
 //
-// Each product is one inline-PTX block: wgmma.fence, the slabs' wgmma
-// (accumulating into the same registers), commit, wait 0.
+// Each product is inline PTX: wgmma.fence, the slabs' wgmma (accumulating
+// into the same registers), commit, and wait 0 in the same block or, when
+// work is to run while the products do, in a second one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,8 +54,8 @@ LogicalResult TensorCoreDistributor::warpgroupProduct(
     return arith::ConstantIntOp::create(b, loc, i64T, v);
   };
 
-  // Operands: the accumulators (tied to the results), A registers (four
-  // per slab), one descriptor per slab.
+  // Operands: the accumulators (tied to the results), then A registers
+  // (four per slab) or A descriptors (one per slab), then B descriptors.
   SmallVector<Value> operands;
   Value acc = get(op.getAcc());
   for (int64_t e = 0; e < accs; ++e)
