@@ -56,5 +56,22 @@ if attn_gtest_prefix "$tb" build-gtest-src &&
 else
   fail=$((fail + 1)); echo "FAIL AttnGPUNumericsTests: build failed (GoogleTest: system, ATTN_GTEST_SRC or build-gtest-src)"
 fi
+# The CUDA backend's own cases (probe kernels: launches, streams, graphs,
+# occupancy) from the runtime's unit tests, counted as one more check.
+if ninja -C "$tb/attn" AttnRuntimeTests >/dev/null 2>&1; then
+  rt_out=$("$tb/attn/bin/AttnRuntimeTests" --gtest_filter='CUDADeviceTest.*' 2>&1)
+  rt_rc=$?
+  rt_pass=$(echo "$rt_out" | grep -c '^\[       OK \] CUDADeviceTest')
+  rt_skip=$(echo "$rt_out" | grep -c 'no CUDA device')
+  if [ "$rt_rc" -eq 0 ] && [ "$rt_pass" -gt 0 ] && [ "$rt_skip" -eq 0 ]; then
+    pass=$((pass + 1)); echo "PASS AttnRuntimeTests CUDA cases: $rt_pass passed"
+  else
+    fail=$((fail + 1))
+    echo "FAIL AttnRuntimeTests CUDA cases (exit $rt_rc): $rt_pass passed, $rt_skip skipped"
+    echo "$rt_out" | grep -vE '^\[ *(RUN|OK) +\]' | tail -40
+  fi
+else
+  fail=$((fail + 1)); echo "FAIL AttnRuntimeTests: build failed"
+fi
 echo "gpu check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

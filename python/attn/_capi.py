@@ -18,7 +18,7 @@ import ctypes.util
 import os
 import threading
 
-C_API_VERSION = 1
+C_API_VERSION = 2
 MAX_RANK = 4
 
 # Status codes (ATTN_OK, ATTN_ERROR_*).
@@ -87,7 +87,7 @@ class AttentionArgs(ctypes.Structure):
         ("num_seqs", ctypes.c_int32),
         ("max_seq_len", ctypes.c_int32),
         ("path", ctypes.c_int32),
-        ("reserved", ctypes.c_int32),
+        ("total_seq_len", ctypes.c_int32),
         ("stream", ctypes.c_void_p),
     ]
 

@@ -423,7 +423,8 @@ class Attention(_Kernel):
                  cu_seqlens_q, out, *, sinks=None, alibi_slopes=None,
                  mm_prefix_ranges=None, qq_bias=None, k_scale=None,
                  v_scale=None, out_scale=None, lse=None, cu_seqlens_k=None,
-                 path="auto", stream=None, num_seqs=None, max_seq_len=None):
+                 path="auto", stream=None, num_seqs=None, max_seq_len=None,
+                 total_seq_len=None):
         args = _capi.AttentionArgs()
         tensors = [
             ("q", q, False), ("k_cache", k_cache, False),
@@ -441,7 +442,7 @@ class Attention(_Kernel):
         args.num_seqs = -1 if num_seqs is None else int(num_seqs)
         args.max_seq_len = 0 if max_seq_len is None else int(max_seq_len)
         args.path = _path_code(path)
-        args.reserved = 0
+        args.total_seq_len = 0 if total_seq_len is None else int(total_seq_len)
         args.stream = stream
         lib = _capi.lib()
         with self._run_lock:

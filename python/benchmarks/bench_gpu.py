@@ -426,7 +426,8 @@ def run_ours(row, ctx, d, ref, mod, res):
     fwd = ctx.attn.Attention(mod, name,
                              max_num_tokens=row.tokens if decode else 0)
     extras = dict(sinks=d.sinks, alibi_slopes=d.alibi, k_scale=d.k_scale,
-                  v_scale=d.v_scale, max_seq_len=row.ctx)
+                  v_scale=d.v_scale, max_seq_len=row.ctx,
+                  total_seq_len=row.total_keys)
 
     def ours(path="auto"):
         fwd(d.q, d.k_cache, d.v_cache, d.block_table, d.seq_lens,

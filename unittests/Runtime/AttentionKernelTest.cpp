@@ -12,6 +12,8 @@
 
 #include "KernelTestFixture.h"
 
+#include "Common/PathChoice.h"
+
 using namespace attn::rt;
 using attn::rt::test::badPrograms;
 
@@ -172,6 +174,61 @@ TEST_F(AttentionKernelTest, AutoPathHeuristic) {
   args.maxSeqLen = 1000;
   ASSERT_OK(kernel->run(args));
   EXPECT_EQ(kernel->lastPath(), Path::Split);
+}
+
+TEST_F(AttentionKernelTest, TotalSeqLenRefinesTheSegments) {
+  auto kernel = attention("paged", 16);
+  // 14 programs of 12 tiles (48 keys / block_n 4) over 16 threads' worth:
+  // 11 tiles per program, 2 segments. With 40 keys in all over 3
+  // sequences (mean 14: 4 tiles), 4 tiles per program: still 2 (the plan's
+  // most); and the CPU device has no occupancy to report.
+  EXPECT_EQ(kernel->splitSegments(8, 3, 48, 0), 2);
+  EXPECT_EQ(kernel->splitSegments(8, 3, 48, 40), 2);
+  EXPECT_EQ(kernel->resident2D(), 0);
+  EXPECT_EQ(kernel->residentSplit(), 0);
+  // The CPU's rule does not read the hint.
+  EXPECT_EQ(kernel->choosePath(8, 3, 32, 40), Path::Split);
+}
+
+// The GPU cost model with an H200's figures (132 SMs; 4 resident programs
+// per SM of either kernel at head 128, block_m 64, block_n 32): the choices measured
+// fastest in docs/perf.md.
+TEST(GPUPathChoice, WeighsTheBatchesOfThePerfTable) {
+  using detail::GPUPathInputs;
+  auto decode = [](int64_t batch, int64_t longest, int64_t mean,
+                   int64_t segments) {
+    GPUPathInputs in;
+    in.programs = batch * 8; // kv heads
+    in.longestTiles = longest / 32;
+    in.meanTiles = mean / 32;
+    in.segments = segments;
+    in.units = 132;
+    in.resident2D = 132 * 4;
+    in.residentSplit = 132 * 4;
+    return detail::chooseGPUPath(in);
+  };
+  EXPECT_EQ(decode(64, 1024, 1024, 4), Path::TwoD);
+  EXPECT_EQ(decode(64, 4096, 4096, 8), Path::TwoD);
+  EXPECT_EQ(decode(64, 16384, 16384, 16), Path::TwoD);
+  EXPECT_EQ(decode(8, 16384, 16384, 16), Path::Split);
+  EXPECT_EQ(decode(64, 16384, 1290, 16), Path::Split); // one long sequence
+  EXPECT_EQ(decode(64, 4096, 4096, 1), Path::TwoD);    // nothing to split
+  // Without the mean (no total_seq_len hint) or the occupancies: split
+  // below 16 programs per SM.
+  GPUPathInputs unknown;
+  unknown.programs = 512;
+  unknown.longestTiles = 128;
+  unknown.segments = 8;
+  unknown.units = 132;
+  EXPECT_EQ(detail::chooseGPUPath(unknown), Path::Split);
+  unknown.meanTiles = 128;
+  EXPECT_EQ(detail::chooseGPUPath(unknown), Path::Split);
+  unknown.resident2D = 528;
+  unknown.residentSplit = 528;
+  EXPECT_EQ(detail::chooseGPUPath(unknown), Path::TwoD);
+  unknown.programs = 16 * 132;
+  unknown.meanTiles = 0;
+  EXPECT_EQ(detail::chooseGPUPath(unknown), Path::TwoD);
 }
 
 TEST_F(AttentionKernelTest, SplitNeedsWorkspaceForAllTokens) {

@@ -540,6 +540,19 @@ TEST_F(CUDADeviceTest, Runs2D) {
   ASSERT_OK(device->synchronize());
   EXPECT_EQ((*kernel)->lastPath(), Path::TwoD);
   EXPECT_EQ(read(out, kOutWords), expectedCounts(1, 0));
+
+  // The driver's occupancy of the probe kernels (32 threads, few
+  // registers): whole blocks per SM, at least one, at most 32.
+  int sms = device->parallelism();
+  for (int64_t resident :
+       {(*kernel)->resident2D(), (*kernel)->residentSplit()}) {
+    EXPECT_GE(resident, sms);
+    EXPECT_LE(resident, 32 * sms);
+    EXPECT_EQ(resident % sms, 0);
+  }
+  Function null;
+  StatusOr<int64_t> bad = device->residentPrograms(null);
+  EXPECT_EQ(bad.status().code(), StatusCode::InvalidArgument);
 }
 
 TEST_F(CUDADeviceTest, RunsSplitThenReduce) {

@@ -265,6 +265,7 @@ TEST_F(KVCacheTest, PrepareStepBuildsTheMetadata) {
   EXPECT_EQ(step->numPaddedTokens, 10);
   EXPECT_EQ(step->maxSeqLen, 6);
   EXPECT_EQ(step->maxQueryLen, 6);
+  EXPECT_EQ(step->totalSeqLen, 10);
   EXPECT_EQ(step->numBlockCopies, 0);
   EXPECT_EQ(step->cuSeqlensQ.shapeString(), "[4]");
   EXPECT_EQ(read<int32_t>(step->cuSeqlensQ),
@@ -291,6 +292,7 @@ TEST_F(KVCacheTest, PrepareStepBuildsTheMetadata) {
   EXPECT_EQ(read<int64_t>(step->slotMapping), (std::vector<int64_t>{11, 6}));
   EXPECT_EQ(step->maxSeqLen, 7);
   EXPECT_EQ(step->maxQueryLen, 1);
+  EXPECT_EQ(step->totalSeqLen, 11);
 
   // A sequence with nothing new has query_len 0; an empty step is valid.
   step = cache->prepareStep(std::vector<SeqId>{12});
@@ -539,6 +541,7 @@ TEST_F(KVCacheTest, AttentionReadsTheStep) {
   EXPECT_EQ(args.blockTable.data, step->blockTable.data);
   EXPECT_EQ(args.numSeqs, 2);
   EXPECT_EQ(args.maxSeqLen, 3);
+  EXPECT_EQ(args.totalSeqLen, 5);
   EXPECT_FALSE(args.kScale.isGiven());
   ASSERT_OK(cache->runAttention(1, **kernel, qr, outr));
   const attn_test_record &r = test::testRecords()[ATTN_TEST_FN_2D];
@@ -630,6 +633,7 @@ TEST_F(KVCacheTest, CAPI) {
   EXPECT_EQ(step.block_table.rank, 2);
   EXPECT_EQ(step.block_table.shape[1], 3);
   EXPECT_EQ(step.step_index, 1);
+  EXPECT_EQ(step.total_seq_len, 6); // the first 6 of its 10 tokens
   ASSERT_EQ(attn_kv_cache_prepare_step(kv, ids, nullptr, 1, 0, &step), ATTN_OK);
   EXPECT_EQ(step.num_tokens, 4);
   EXPECT_EQ(static_cast<int32_t *>(step.seq_lens.data)[0], 10);

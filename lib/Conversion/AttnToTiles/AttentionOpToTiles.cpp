@@ -85,6 +85,7 @@ private:
   Value rowValid, posI, qi, head, token; // vector<bm>
   Value minPos, maxPos; // positions of the block's first and last query
   Value kScale, vScale; // per-tensor descales (f32), folded
+  Value slopeRow;       // ALiBi: the row's slope times log2(e), vector<bm>
   Value segsUsed;       // _split: the launch's segment count (index)
 };
 
@@ -221,39 +222,47 @@ Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
                                AffineMap::get(3, 0, {n, k}, mctx),
                                AffineMap::get(3, 0, {m, n}, mctx)}),
       b.getArrayAttr({par, par, red}));
-  if (v.softcap > 0) {
-    // cap * tanh(scale * s / cap), times log2(e).
-    s = t.fmul(s, scoreFactor(sT, v.scale / v.softcap));
-    s = t.fmul(t.floatConst(sT, v.softcap * kLog2e),
-               math::TanhOp::create(b, t.loc, s));
-  } else if (!rawScores()) {
-    s = t.fmul(s, scoreFactor(sT, v.scale * kLog2e));
-  }
-  VectorType rowF = VectorType::get({bm}, b.getF32Type());
-
   // Positions: i (query) per row, j (key) per column.
   Value cols = t.add(t.iota(bn, b.getI32Type()), t.splat(t.toI32(j0), {bn}));
   Value pi = t.rowsToTile(posI, bn), pj = t.colsToTile(cols, bm);
 
-  if (v.alibi) {
-    Value slopes = vector::GatherOp::create(
+  // ALiBi's bias in log2 units, added by the scaling's fma.
+  Value bias;
+  if (v.alibi && *v.alibi == AlibiKind::plain) {
+    // slope * (j - i) = slope * (j - j0) + slope * (j0 - i): one fma per
+    // score from the tile's column offsets (a constant) and a per-row,
+    // per-tile term; both conversions are exact (|j - i| < 2^24).
+    VectorType colF = VectorType::get({bn}, b.getF32Type());
+    Value offsets =
+        arith::SIToFPOp::create(b, t.loc, colF, t.iota(bn, b.getI32Type()));
+    Value fromTile = arith::SIToFPOp::create(
         b, t.loc, VectorType::get({bm}, b.getF32Type()),
-        arg(abi::kAlibiSlopes), ValueRange{t.idx(0)}, head,
-        t.splat(arith::ConstantIntOp::create(b, t.loc, 1, 1), {bm}),
-        t.floatConst(VectorType::get({bm}, b.getF32Type()), 0.0));
-    Value slope =
-        t.rowsToTile(t.fmul(slopes, t.floatConst(rowF, kLog2e)), bn);
-    Value bias;
-    if (*v.alibi == AlibiKind::plain) {
-      bias = arith::SIToFPOp::create(b, t.loc, sT, t.sub(pj, pi));
-    } else {
-      Value d = t.max(t.sub(pi, pj), t.intConst(i32T, 0));
-      bias = arith::NegFOp::create(
-          b, t.loc,
-          math::SqrtOp::create(b, t.loc,
-                               arith::SIToFPOp::create(b, t.loc, sT, d)));
-    }
-    s = t.fadd(s, t.fmul(slope, bias));
+        t.sub(t.splat(t.toI32(j0), {bm}), posI));
+    bias = math::FmaOp::create(b, t.loc, t.rowsToTile(slopeRow, bn),
+                               t.colsToTile(offsets, bm),
+                               t.rowsToTile(t.fmul(slopeRow, fromTile), bn));
+  } else if (v.alibi) {
+    Value d = t.max(t.sub(pi, pj), t.intConst(i32T, 0));
+    bias = t.fmul(t.rowsToTile(slopeRow, bn),
+                  arith::NegFOp::create(
+                      b, t.loc,
+                      math::SqrtOp::create(
+                          b, t.loc, arith::SIToFPOp::create(b, t.loc, sT, d))));
+  }
+  // x * c, or fma(x, c, bias) with ALiBi.
+  auto scaled = [&](Value x, Value c) -> Value {
+    return bias ? math::FmaOp::create(b, t.loc, x, c, bias).getResult()
+                : t.fmul(x, c);
+  };
+  if (v.softcap > 0) {
+    // cap * tanh(scale * s / cap), times log2(e).
+    s = t.fmul(s, scoreFactor(sT, v.scale / v.softcap));
+    s = scaled(math::TanhOp::create(b, t.loc, s),
+               t.floatConst(sT, v.softcap * kLog2e));
+  } else if (!rawScores()) {
+    s = scaled(s, scoreFactor(sT, v.scale * kLog2e));
+  } else if (bias) {
+    s = t.fadd(s, bias);
   }
 
   Value colValid = t.cmp(CmpIPredicate::slt, pj,
@@ -424,6 +433,14 @@ void AttentionKernelBuilder::build() {
   posI = t.add(qi, t.splat(t.toI32(ctx), {bm}));
   head = t.add(t.rem(r, gv), t.splat(t.toI32(t.mul(kvh, t.idx(g))), {bm}));
   token = t.add(qi, t.splat(t.toI32(qStart), {bm}));
+  if (v.alibi) {
+    VectorType rowF = VectorType::get({bm}, b.getF32Type());
+    Value slopes = vector::GatherOp::create(
+        b, t.loc, rowF, arg(abi::kAlibiSlopes), ValueRange{t.idx(0)}, head,
+        t.splat(arith::ConstantIntOp::create(b, t.loc, 1, 1), {bm}),
+        t.floatConst(rowF, 0.0));
+    slopeRow = t.fmul(slopes, t.floatConst(rowF, kLog2e));
+  }
 
   VectorType i64Row = VectorType::get({bm}, b.getI64Type());
   Value qOff = t.mul(t.add(t.mul(t.ext64(token), t.intConst(i64Row, v.heads)),

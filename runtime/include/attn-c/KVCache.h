@@ -72,6 +72,7 @@ typedef struct attn_kv_step {
   int64_t max_query_len;
   int64_t num_block_copies;
   int64_t step_index;
+  int64_t total_seq_len; /* sum of the sequences' lengths */
 } attn_kv_step_t;
 
 /** Block usage (used + cached + free == total) and counters. */

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /** Version of this C API; bumped when a struct or signature changes. */
-#define ATTN_C_API_VERSION 1
+#define ATTN_C_API_VERSION 2
 
 /** Status codes (the values of attn::rt::StatusCode). */
 enum {
@@ -95,7 +95,7 @@ typedef struct attn_attention_args {
   int32_t num_seqs;    /* < 0: cu_seqlens_q.shape[0] - 1 */
   int32_t max_seq_len; /* hint; <= 0: unknown */
   int32_t path;        /* ATTN_PATH_* */
-  int32_t reserved;    /* set to 0 */
+  int32_t total_seq_len; /* hint: sum of seq_lens; <= 0: unknown */
   void *stream;        /* cudaStream_t / hipStream_t; unused on CPU */
 } attn_attention_args_t;
 

@@ -334,6 +334,26 @@ Status CUDADevice::launch(const Function &fn, int64_t grid,
   return launchPacked(fn, grid, args, ATTN_CACHE_WRITE_NUM_ARGS, stream);
 }
 
+StatusOr<int64_t> CUDADevice::residentPrograms(const Function &fn) const {
+  const auto *f = static_cast<const gpu::GpuFunction *>(fn.handle);
+  if (!f || f->magic != gpu::kGpuFunctionMagic || f->device != this ||
+      !f->configured)
+    return invalidArgument("occupancy of '", fn.name ? fn.name : "?",
+                           "': the function was not loaded on ", name());
+  ContextGuard guard(*this);
+  ATTN_RT_RETURN_IF_ERROR(guard.status());
+  int blocks = 0;
+  ATTN_RT_RETURN_IF_ERROR(withContext(
+      driver_->check("cuOccupancyMaxActiveBlocksPerMultiprocessor",
+                     (*driver_)->cuOccupancyMaxActiveBlocksPerMultiprocessor(
+                         &blocks, static_cast<CUfunction>(f->function),
+                         static_cast<int>(f->block[0] * f->block[1] *
+                                          f->block[2]),
+                         f->sharedBytes)),
+      f->symbol));
+  return static_cast<int64_t>(blocks) * limits_.multiprocessors;
+}
+
 // The hot path: no allocation (errors aside), no synchronization.
 Status CUDADevice::launchPacked(const Function &fn, int64_t grid, void **args,
                                 int numArgs, void *stream) {

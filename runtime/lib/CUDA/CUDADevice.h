@@ -59,6 +59,7 @@ public:
   bool isHostAccessible() const override { return false; }
   /// The number of streaming multiprocessors.
   int parallelism() const override { return limits_.multiprocessors; }
+  StatusOr<int64_t> residentPrograms(const Function &fn) const override;
 
   StatusOr<void *> allocateRaw(size_t bytes) override;
   Status free(void *ptr) override;

@@ -63,6 +63,8 @@ StatusOr<std::shared_ptr<CUDADriver>> CUDADriver::load() {
   ATTN_CUDA_RESOLVE(cuModuleUnload, "cuModuleUnload")
   ATTN_CUDA_RESOLVE(cuModuleGetFunction, "cuModuleGetFunction")
   ATTN_CUDA_RESOLVE(cuFuncSetAttribute, "cuFuncSetAttribute")
+  ATTN_CUDA_RESOLVE(cuOccupancyMaxActiveBlocksPerMultiprocessor,
+                    "cuOccupancyMaxActiveBlocksPerMultiprocessor")
   ATTN_CUDA_RESOLVE(cuLaunchKernel, "cuLaunchKernel")
   ATTN_CUDA_RESOLVE(cuStreamCreate, "cuStreamCreate")
   ATTN_CUDA_RESOLVE(cuStreamDestroy, "cuStreamDestroy_v2")

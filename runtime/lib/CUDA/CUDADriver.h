@@ -146,6 +146,8 @@ struct DriverApi {
                                   const char *name);
   CUresult (*cuFuncSetAttribute)(CUfunction function,
                                  CUfunction_attribute attribute, int value);
+  CUresult (*cuOccupancyMaxActiveBlocksPerMultiprocessor)(
+      int *blocks, CUfunction function, int blockSize, size_t sharedBytes);
   CUresult (*cuLaunchKernel)(CUfunction function, unsigned gridX,
                              unsigned gridY, unsigned gridZ, unsigned blockX,
                              unsigned blockY, unsigned blockZ,

@@ -7,9 +7,11 @@
 #include "attn/Runtime/AttentionKernel.h"
 
 #include "Common/DataChecks.h"
+#include "Common/PathChoice.h"
 #include "Common/Validation.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace attn {
 namespace rt {
@@ -44,6 +46,7 @@ struct AttentionKernel::Shapes {
   int64_t maxMmRanges = 0;
   int64_t qqBiasStride = 0;
   int64_t maxSeqLen = 0;
+  int64_t totalSeqLen = 0;
 };
 
 namespace {
@@ -98,11 +101,15 @@ AttentionKernel::create(Device &device, Module &module, std::string_view name,
       new AttentionKernel(device, *info, maxNumTokens));
   ATTN_RT_ASSIGN_OR_RETURN(kernel->twoD_,
                            module.function(info->functions.twoD));
+  ATTN_RT_ASSIGN_OR_RETURN(kernel->resident2D_,
+                           device.residentPrograms(kernel->twoD_));
   if (info->hasSplit()) {
     ATTN_RT_ASSIGN_OR_RETURN(kernel->split_,
                              module.function(info->functions.split));
     ATTN_RT_ASSIGN_OR_RETURN(kernel->reduce_,
                              module.function(info->functions.reduce));
+    ATTN_RT_ASSIGN_OR_RETURN(kernel->residentSplit_,
+                             device.residentPrograms(kernel->split_));
   }
   if (info->hasSplit() && maxNumTokens > 0) {
     double rows = static_cast<double>(info->segments) *
@@ -279,6 +286,7 @@ Status AttentionKernel::validate(const AttentionArgs &a,
 
   // Index data, where the host can read it.
   s.maxSeqLen = a.maxSeqLen;
+  s.totalSeqLen = a.totalSeqLen;
   if (device_.isHostAccessible() && s.numSeqs > 0) {
     ATTN_RT_RETURN_IF_ERROR(
         detail::checkCuSeqlens(k, "cu_seqlens_q", asPtr<int32_t>(a.cuSeqlensQ),
@@ -337,41 +345,80 @@ static int64_t visitedKeys(const KernelInfo &info, int64_t maxSeqLen) {
   return maxSeqLen;
 }
 
+/// Tiles of a query block that visits `keys` keys (a window bounds them).
+static int64_t tilesOf(const KernelInfo &info, int64_t keys) {
+  return (visitedKeys(info, keys) + info.blockN - 1) / info.blockN;
+}
+
+/// Mean tiles per query block of a batch of `totalSeqLen` keys; 0 unknown.
+static int64_t meanTiles(const KernelInfo &info, int64_t numSeqs,
+                         int64_t totalSeqLen) {
+  if (totalSeqLen <= 0 || numSeqs <= 0)
+    return 0;
+  return std::max<int64_t>(
+      tilesOf(info, (totalSeqLen + numSeqs - 1) / numSeqs), 1);
+}
+
 int64_t AttentionKernel::splitSegments(int64_t numTokens, int64_t numSeqs,
-                                       int64_t maxSeqLen) const {
+                                       int64_t maxSeqLen,
+                                       int64_t totalSeqLen) const {
   int64_t programs = (numTokens / info_.blockQ + numSeqs) * info_.kvHeads;
-  int64_t tiles = (visitedKeys(info_, maxSeqLen) + info_.blockN - 1) /
-                  info_.blockN;
+  int64_t tiles = tilesOf(info_, maxSeqLen);
+  int64_t mean = meanTiles(info_, numSeqs, totalSeqLen);
   // Measured on an H200 (docs/perf.md): decode b64 at 4k keys wants 8
   // segments of 16 tiles, at 1k keys and with a 1024-key window 4 of 8,
   // at 16k keys all 16.
   int64_t perUnit = device_.kind() == DeviceKind::CPU ? 4 : 16;
   int64_t units = perUnit * static_cast<int64_t>(device_.parallelism());
-  int64_t per = std::clamp<int64_t>((programs * tiles + units - 1) / units, 1,
-                                    16);
+  int64_t work = programs * (mean > 0 ? std::min(mean, tiles) : tiles);
+  int64_t per = std::clamp<int64_t>((work + units - 1) / units, 1, 16);
   return std::clamp<int64_t>((tiles + per - 1) / per, 1,
                              std::max<int64_t>(info_.segments, 1));
 }
 
+Path detail::chooseGPUPath(const GPUPathInputs &in) {
+  if (in.segments < 2)
+    return Path::TwoD;
+  if (in.meanTiles <= 0 || in.resident2D <= 0 || in.residentSplit <= 0)
+    return in.programs < 16 * in.units ? Path::Split : Path::TwoD;
+  // Measured on an H200 (docs/perf.md): uniform decode batches of 64 fill
+  // the GPU's resident 2D programs and run 2D faster at every length; one
+  // long sequence among short ones, or a batch of 8, leaves the longest
+  // program to set the 2D path's time.
+  double work = static_cast<double>(in.programs) *
+                static_cast<double>(std::min(in.meanTiles, in.longestTiles));
+  double longest = static_cast<double>(in.longestTiles);
+  double span2D = std::max(longest, work / static_cast<double>(in.resident2D));
+  double spanSplit =
+      std::max(std::ceil(longest / static_cast<double>(in.segments)),
+               work / static_cast<double>(in.residentSplit));
+  return span2D > 1.25 * spanSplit ? Path::Split : Path::TwoD;
+}
+
 Path AttentionKernel::choosePath(int64_t numTokens, int64_t numSeqs,
-                                 int64_t maxSeqLen) const {
+                                 int64_t maxSeqLen,
+                                 int64_t totalSeqLen) const {
   if (!info_.hasSplit() || !partialOut_.data() || numTokens > maxNumTokens_)
     return Path::TwoD;
   int64_t programs = (numTokens / info_.blockQ + numSeqs) * info_.kvHeads;
-  int64_t keys = visitedKeys(info_, maxSeqLen);
-  bool longKeys =
-      device_.kind() == DeviceKind::CPU
-          ? keys >= 4 * info_.blockN * info_.segments
-          : splitSegments(numTokens, numSeqs, maxSeqLen) >= 2;
-  // A GPU keeps several programs per SM in flight and its 2D programs walk
-  // their keys one tile after another, so it gains from the split as long
-  // as the grid stays below 16 programs per SM (measured on the H100: split
-  // wins for decode batches of 64 at 4k keys, and by 3.3x when one long
-  // sequence sits among short ones); the CPU runs one program per thread.
-  int64_t perUnit = device_.kind() == DeviceKind::CPU ? 4 : 16;
-  bool fewPrograms =
-      programs < perUnit * static_cast<int64_t>(device_.parallelism());
-  return longKeys && fewPrograms ? Path::Split : Path::TwoD;
+  if (device_.kind() == DeviceKind::CPU) {
+    // The CPU runs one program per thread: split when the grid leaves
+    // threads idle and the keys are many.
+    bool longKeys = visitedKeys(info_, maxSeqLen) >=
+                    4 * info_.blockN * info_.segments;
+    bool fewPrograms =
+        programs < 4 * static_cast<int64_t>(device_.parallelism());
+    return longKeys && fewPrograms ? Path::Split : Path::TwoD;
+  }
+  detail::GPUPathInputs in;
+  in.programs = programs;
+  in.longestTiles = tilesOf(info_, maxSeqLen);
+  in.meanTiles = meanTiles(info_, numSeqs, totalSeqLen);
+  in.segments = splitSegments(numTokens, numSeqs, maxSeqLen, totalSeqLen);
+  in.units = device_.parallelism();
+  in.resident2D = resident2D_;
+  in.residentSplit = residentSplit_;
+  return detail::chooseGPUPath(in);
 }
 
 Status AttentionKernel::run(const AttentionArgs &args) {
@@ -386,7 +433,7 @@ Status AttentionKernel::run(const AttentionArgs &args) {
     return invalidArgument("kernel '", k, "': unknown path ", pathValue,
                            " (expected 0 = auto, 1 = 2d, 2 = split)");
   if (path == Path::Auto)
-    path = choosePath(s.numTokens, s.numSeqs, s.maxSeqLen);
+    path = choosePath(s.numTokens, s.numSeqs, s.maxSeqLen, s.totalSeqLen);
   if (path == Path::Split) {
     if (!info_.hasSplit())
       return failedPrecondition("kernel '", k,
@@ -406,7 +453,7 @@ Status AttentionKernel::run(const AttentionArgs &args) {
           device_.launch(twoD_, programs, params, args.stream));
     } else {
       params.splitSegments = static_cast<int32_t>(
-          splitSegments(s.numTokens, s.numSeqs, s.maxSeqLen));
+          splitSegments(s.numTokens, s.numSeqs, s.maxSeqLen, s.totalSeqLen));
       params.partialOut = static_cast<float *>(partialOut_.data());
       params.partialLse = static_cast<float *>(partialLse_.data());
       ATTN_RT_RETURN_IF_ERROR(device_.launch(split_, programs * info_.segments,

@@ -323,6 +323,7 @@ int attn_attention_run(attn_attention_t kernel,
     a.lse = toTensor(args->lse);
     a.numSeqs = args->num_seqs;
     a.maxSeqLen = args->max_seq_len;
+    a.totalSeqLen = args->total_seq_len;
     a.path = static_cast<attn::rt::Path>(args->path);
     a.stream = args->stream;
     return report(kernel->kernel->run(a));

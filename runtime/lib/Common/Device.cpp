@@ -61,6 +61,10 @@ void Buffer::reset() {
 
 Device::~Device() = default;
 
+StatusOr<int64_t> Device::residentPrograms(const Function &) const {
+  return int64_t(0);
+}
+
 StatusOr<std::unique_ptr<Device>> Device::open(DeviceKind kind, int ordinal) {
   if (ordinal < 0)
     return invalidArgument("device ordinal must be >= 0, got ", ordinal);

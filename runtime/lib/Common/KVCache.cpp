@@ -296,7 +296,8 @@ StatusOr<StepMetadata> PagedKVCache::prepareStep(const StepSequence *seqs,
 
   // Validate everything before changing anything.
   ++stamp_;
-  int64_t numTokens = 0, width = 1, maxSeqLen = 0, maxQueryLen = 0;
+  int64_t numTokens = 0, width = 1, maxSeqLen = 0, maxQueryLen = 0,
+          totalSeqLen = 0;
   for (size_t i = 0; i < numSeqs; ++i) {
     const StepSequence &s = seqs[i];
     int32_t slot = blocks_->sequenceSlot(s.id);
@@ -320,6 +321,7 @@ StatusOr<StepMetadata> PagedKVCache::prepareStep(const StepSequence *seqs,
     numTokens += q;
     int64_t seqLen = view.numComputed + q;
     maxSeqLen = std::max(maxSeqLen, seqLen);
+    totalSeqLen += seqLen;
     maxQueryLen = std::max(maxQueryLen, q);
     width = std::max(width, view.numBlocks);
   }
@@ -390,6 +392,7 @@ StatusOr<StepMetadata> PagedKVCache::prepareStep(const StepSequence *seqs,
   step.numPaddedTokens = padded;
   step.maxSeqLen = maxSeqLen;
   step.maxQueryLen = maxQueryLen;
+  step.totalSeqLen = totalSeqLen;
   step.numBlockCopies = copies;
   step.stepIndex = step_.stepIndex + 1;
   step_ = step;
@@ -609,6 +612,7 @@ Status PagedKVCache::bindAttention(int64_t layer, AttentionArgs &args) const {
   args.vScale = vScale(layer);
   args.numSeqs = static_cast<int>(step_.numSeqs);
   args.maxSeqLen = static_cast<int>(step_.maxSeqLen);
+  args.totalSeqLen = step_.totalSeqLen;
   return Status::ok();
 }
 

@@ -233,6 +233,7 @@ int attn_kv_cache_prepare_step(attn_kv_cache_t cache, const int64_t *seq_ids,
     step->max_query_len = m.maxQueryLen;
     step->num_block_copies = m.numBlockCopies;
     step->step_index = m.stepIndex;
+    step->total_seq_len = m.totalSeqLen;
     return reportStatus(Status::ok());
   });
 }

@@ -2,6 +2,7 @@
 // RUN: attn-opt %s --attn-nvidia-pipeline="chip=sm_90a" | attn-translate --attn-to-cuda-ptx -o %t.ptx
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 // RUN: FileCheck %s --check-prefix=FENCE < %t.ptx
+// RUN: FileCheck %s --check-prefix=OCC < %t.ptx
 // RUN: attn-opt %s --attn-nvidia-pipeline="chip=sm_90a" | attn-translate --attn-to-kernel-manifest | FileCheck %s --check-prefix=MANIFEST
 // RUN: attn-opt %s --attn-nvidia-pipeline="chip=sm_90a warpgroup-mma=0" | attn-translate --attn-to-cuda-ptx | FileCheck %s --check-prefix=OFF
 // RUN: attn-opt %s --attn-nvidia-pipeline="chip=sm_90a rows-per-warp=32" | attn-translate --attn-to-cuda-ptx | FileCheck %s --check-prefix=OFF
@@ -78,6 +79,17 @@
 // PTX:         .entry h80_2d(
 // PTX-NOT:     wgmma
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+
+// The wgmma kernels ask ptxas for 4 blocks per SM (128 registers a
+// thread; their shared memory allows 8); the mma.sync ones ask nothing.
+// OCC-LABEL:   .entry wg_2d(
+// OCC:         .maxntid 128, 1, 1
+// OCC-NEXT:    .minnctapersm 4
+// OCC-LABEL:   .entry wg_split(
+// OCC:         .maxntid 128, 1, 1
+// OCC-NEXT:    .minnctapersm 4
+// OCC-LABEL:   .entry h80_2d(
+// OCC-NOT:     .minnctapersm
 
 // The manifest names the dynamic shared memory each launch needs (the
 // mma.sync kernels of h80 use static shared memory only).

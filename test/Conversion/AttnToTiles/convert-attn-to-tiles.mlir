@@ -124,15 +124,17 @@ func.func @vision(%q: memref<?x4x64xbf16>, %k: memref<?x16x1x64xbf16>, %v: memre
 // -----
 
 // Softcap, ALiBi (sqrt) and per-token-head int8 KV: scores go through tanh,
-// the bias through sqrt; each K/V row is dequantized by the f32 scale read
-// from the 4 bytes after it.
+// the bias through sqrt (added by the cap's fma); each K/V row is
+// dequantized by the f32 scale read from the 4 bytes after it.
 // CHECK-LABEL: func.func @quant_2d
 // CHECK:         attn_tile.load_rows {{.*}} -> vector<32x64xi8>
 // CHECK:         arith.sitofp {{.*}} : vector<32x64xi8> to vector<32x64xf32>
 // CHECK:         attn_tile.load_rows {{.*}} -> vector<32x4xi8>
 // CHECK:         vector.bitcast {{.*}} : vector<32x4xi8> to vector<32x1xf32>
-// CHECK:         math.tanh
-// CHECK:         math.sqrt
+// CHECK:         %[[SQ:.+]] = math.sqrt
+// CHECK:         %[[BIAS:.+]] = arith.mulf %{{.+}}, %{{.+}} : vector<4x32xf32>
+// CHECK:         %[[T:.+]] = math.tanh
+// CHECK:         math.fma %[[T]], %{{.+}}, %[[BIAS]]
 func.func @quant(%q: memref<?x4x64xf16>, %k: memref<?x16x1x68xi8>, %v: memref<?x16x1x68xi8>,
                  %bt: memref<?x?xi32>, %sl: memref<?xi32>, %cu: memref<?xi32>, %al: memref<4xf32>,
                  %o: memref<?x4x64xf16>) {

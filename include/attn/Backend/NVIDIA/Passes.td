@@ -34,7 +34,10 @@ def ConvertAttnTilesToNVVMPass : Pass<"convert-attn-tiles-to-nvvm", "ModuleOp"> 
     the KV loop); the staging writes them in 128-byte-swizzled atoms of 64
     columns (no padding) and fences the async proxy before the products;
     one barrier per KV tile. The warps of a warpgroup compute together, so
-    the per-warp skip of idle warps is off there.
+    the per-warp skip of idle warps is off there. These kernels carry
+    `nvvm.minctasm` (PTX `.minnctapersm`): the blocks per SM that 128
+    registers a thread allow, where their shared memory fits that many
+    (4 at head 128), so that ptxas keeps to 128 registers.
 
     All other kernels (f32 models, head sizes that are not multiples of 16,
     reduce and cache-write kernels) and every kernel with `mapping=simt` use

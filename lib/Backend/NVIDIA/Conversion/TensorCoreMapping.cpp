@@ -610,9 +610,19 @@ FailureOr<int64_t> mlir::attn::nvidia::buildTensorCoreKernel(
       createKernelFrame(b, fn, gpuModule, workgroup, threads, map);
   TensorCoreDistributor d(b, bm, bn, dk, dv, mt, cT, frame, rawK, rawV,
                           wgmma);
-  if (wgmma)
-    frame.func->setAttr(kDynamicSharedBytesAttr,
-                        b.getI64IntegerAttr(d.warpgroupLayout().total));
+  if (wgmma) {
+    int64_t shared = d.warpgroupLayout().total;
+    frame.func->setAttr(kDynamicSharedBytesAttr, b.getI64IntegerAttr(shared));
+    // Ask ptxas for the blocks per SM that 128 registers a thread allow
+    // where the shared memory holds them too (Hopper: 64K registers, 227 KB
+    // of shared memory, 1 KB of it reserved per block): the split kernels
+    // otherwise take 139-162 registers and lose a block per SM.
+    int64_t blocks = std::min<int64_t>(65536 / (threads * 128),
+                                       (227 * 1024) / (shared + 1024));
+    if (blocks > 1)
+      frame.func->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                          b.getI32IntegerAttr(blocks));
+  }
   if (failed(d.cloneKernel(fn, std::move(map))))
     return failure();
   return threads;

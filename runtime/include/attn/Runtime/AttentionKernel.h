@@ -88,6 +88,11 @@ struct AttentionArgs {
   /// for choosing the path. <= 0: unknown (the CPU device then reads it
   /// from seq_lens / cu_seqlens_k; a GPU device takes the 2D path).
   int maxSeqLen = 0;
+  /// Sum of the batch's seq_lens (paged) or key lengths (varlen); a hint
+  /// that lets a GPU device weigh a batch's real work when choosing the
+  /// path (one long sequence among short ones wants the split, a batch of
+  /// equal lengths filling the GPU the 2D path). <= 0: unknown.
+  int64_t totalSeqLen = 0;
   Path path = Path::Auto;
   /// The stream to launch on (cudaStream_t / hipStream_t); unused on CPU.
   void *stream = nullptr;
@@ -113,21 +118,29 @@ public:
   /// cannot be taken) naming the argument and the values.
   Status run(const AttentionArgs &args);
 
-  /// The path Auto takes: Split when the variant has a split form,
-  /// num_tokens <= max_num_tokens,
-  /// num_q_blocks * kv_heads < F * device parallelism (F = 4 on the CPU, 16
-  /// on a GPU) and the keys a query block visits,
-  /// K = min(max_seq_len, window_left + block_q), are many: on the CPU
-  /// K >= 4 * block_n * segments, on a GPU splitSegments() >= 2; else
-  /// TwoD.
-  Path choosePath(int64_t numTokens, int64_t numSeqs, int64_t maxSeqLen) const;
+  /// The path Auto takes. TwoD unless the variant has a split form and
+  /// num_tokens <= max_num_tokens. The keys a query block visits are
+  /// K = min(max_seq_len, window_left + block_q). On the CPU: Split when
+  /// num_q_blocks * kv_heads < 4 * threads and K >= 4 * block_n *
+  /// segments. On a GPU: TwoD when splitSegments() < 2; with the
+  /// total_seq_len hint and the kernels' occupancies known, the cost model
+  /// of docs/Runtime.md (the spans of the longest program and of the work
+  /// over the resident programs); else Split when num_q_blocks * kv_heads
+  /// < 16 * multiprocessors.
+  Path choosePath(int64_t numTokens, int64_t numSeqs, int64_t maxSeqLen,
+                  int64_t totalSeqLen = 0) const;
   /// The segments a split launch uses (the `split_segments` kernel
   /// argument): ceil(T / P) of the plan's, T = ceil(K / block_n) the tiles
-  /// of a query block, P the tiles per program: the batch's tiles (as if
-  /// every sequence had max_seq_len keys) over F programs per unit of
-  /// device parallelism (as in choosePath), between 1 and 16.
-  int64_t splitSegments(int64_t numTokens, int64_t numSeqs,
-                        int64_t maxSeqLen) const;
+  /// of a query block, P the tiles per program: the batch's tiles (from
+  /// total_seq_len when given, else as if every sequence had max_seq_len
+  /// keys) over F programs per unit of device parallelism (F = 4 on the
+  /// CPU, 16 on a GPU), between 1 and 16.
+  int64_t splitSegments(int64_t numTokens, int64_t numSeqs, int64_t maxSeqLen,
+                        int64_t totalSeqLen = 0) const;
+  /// Programs of the 2D and of the split kernel the device runs at once
+  /// (Device::residentPrograms, read at creation); 0: unknown.
+  int64_t resident2D() const { return resident2D_; }
+  int64_t residentSplit() const { return residentSplit_; }
 
   const KernelInfo &info() const { return info_; }
   int64_t maxNumTokens() const { return maxNumTokens_; }
@@ -150,6 +163,7 @@ private:
   Function twoD_, split_, reduce_;
   Buffer partialOut_, partialLse_;
   Path lastPath_ = Path::Auto;
+  int64_t resident2D_ = 0, residentSplit_ = 0;
 };
 
 } // namespace rt

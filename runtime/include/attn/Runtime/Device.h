@@ -97,6 +97,11 @@ public:
   /// How many programs run at once (threads on the CPU, SMs on a GPU);
   /// used to choose between the 2D and the split-KV path.
   virtual int parallelism() const = 0;
+  /// How many programs of `fn` run at once on the whole device: on CUDA,
+  /// the driver's occupancy (resident blocks per multiprocessor for the
+  /// function's block size, registers and shared memory) times the
+  /// multiprocessors. 0 where the backend cannot tell (the CPU, HIP).
+  virtual StatusOr<int64_t> residentPrograms(const Function &fn) const;
 
   /// Allocates `bytes` (aligned to at least 64 bytes). Zero bytes gives an
   /// empty Buffer.

@@ -109,6 +109,8 @@ struct StepMetadata {
   int64_t numPaddedTokens = 0;
   int64_t maxSeqLen = 0;
   int64_t maxQueryLen = 0;
+  /// Sum of the sequences' lengths (context + new tokens).
+  int64_t totalSeqLen = 0;
   /// Copy-on-write block copies performed (in every layer) before the step.
   int64_t numBlockCopies = 0;
   /// Counts starting at 1; 0 means no step has been prepared.
