@@ -36,40 +36,40 @@ if command -v compute-sanitizer >/dev/null || [ -x /usr/local/cuda/bin/compute-s
     fi
   done
 fi
+# gtest_check LABEL OK_PREFIX SKIP_PATTERN CMD...: runs a GoogleTest
+# program, counted as one check: it passes when the program exits 0, runs
+# at least one case whose name starts with OK_PREFIX and prints nothing
+# that matches SKIP_PATTERN (a case that skipped where it should run).
+gtest_check() {
+  local label=$1 ok=$2 skip=$3; shift 3
+  local out rc n_ok n_skip
+  out=$("$@" 2>&1); rc=$?
+  n_ok=$(echo "$out" | grep -c "^\[       OK \] $ok")
+  n_skip=$(echo "$out" | grep -cE "$skip")
+  if [ "$rc" -eq 0 ] && [ "$n_ok" -gt 0 ] && [ "$n_skip" -eq 0 ]; then
+    pass=$((pass + 1)); echo "PASS $label: $n_ok cases passed"
+  else
+    fail=$((fail + 1))
+    echo "FAIL $label (exit $rc): $n_ok cases passed, $n_skip skipped"
+    echo "$out" | grep -vE '^\[ *(RUN|OK) +\]|^\[   attn   \]' | tail -60
+  fi
+}
 # The same suite through the GoogleTest program: one case per variant,
-# both paths, the same reference and tolerances.
+# every path, the same reference and tolerances.
 if attn_gtest_prefix "$tb" build-gtest-src &&
   cmake -S . -B "$tb/attn" -G Ninja -DATTN_BUILD_COMPILER=OFF "${attn_gtest_args[@]}" >/dev/null &&
   ninja -C "$tb/attn" AttnGPUNumericsTests >/dev/null; then
-  gt_out=$(ATTN_GPU_BUNDLES=$(cd "$dir" && pwd) "$tb/attn/bin/AttnGPUNumericsTests" --gtest_filter='CUDA/*' 2>&1)
-  gt_rc=$?
-  gt_pass=$(echo "$gt_out" | grep -c '^\[       OK \] CUDA/')
-  gt_fail=$(echo "$gt_out" | grep -c '^\[  FAILED  \] CUDA/.* ms)$')
-  gt_skip=$(echo "$gt_out" | grep -c '^\[  SKIPPED \] CUDA/.* ms)$')
-  if [ "$gt_rc" -eq 0 ] && [ "$gt_pass" -gt 0 ] && [ "$gt_skip" -eq 0 ]; then
-    pass=$((pass + 1)); echo "PASS AttnGPUNumericsTests: $gt_pass cases passed"
-  else
-    fail=$((fail + 1))
-    echo "FAIL AttnGPUNumericsTests (exit $gt_rc): $gt_pass cases passed, $gt_fail failed, $gt_skip skipped"
-    echo "$gt_out" | grep -vE '^\[ *(RUN|OK) +\]|^\[   attn   \]' | tail -60
-  fi
+  gtest_check AttnGPUNumericsTests CUDA/ '^\[  SKIPPED \] CUDA/.* ms\)$' \
+    env ATTN_GPU_BUNDLES="$(cd "$dir" && pwd)" \
+    "$tb/attn/bin/AttnGPUNumericsTests" --gtest_filter='CUDA/*'
 else
   fail=$((fail + 1)); echo "FAIL AttnGPUNumericsTests: build failed (GoogleTest: system, ATTN_GTEST_SRC or build-gtest-src)"
 fi
 # The CUDA backend's own cases (probe kernels: launches, streams, graphs,
 # occupancy) from the runtime's unit tests, counted as one more check.
 if ninja -C "$tb/attn" AttnRuntimeTests >/dev/null 2>&1; then
-  rt_out=$("$tb/attn/bin/AttnRuntimeTests" --gtest_filter='CUDADeviceTest.*' 2>&1)
-  rt_rc=$?
-  rt_pass=$(echo "$rt_out" | grep -c '^\[       OK \] CUDADeviceTest')
-  rt_skip=$(echo "$rt_out" | grep -c 'no CUDA device')
-  if [ "$rt_rc" -eq 0 ] && [ "$rt_pass" -gt 0 ] && [ "$rt_skip" -eq 0 ]; then
-    pass=$((pass + 1)); echo "PASS AttnRuntimeTests CUDA cases: $rt_pass passed"
-  else
-    fail=$((fail + 1))
-    echo "FAIL AttnRuntimeTests CUDA cases (exit $rt_rc): $rt_pass passed, $rt_skip skipped"
-    echo "$rt_out" | grep -vE '^\[ *(RUN|OK) +\]' | tail -40
-  fi
+  gtest_check "AttnRuntimeTests CUDA cases" CUDADeviceTest 'no CUDA device' \
+    "$tb/attn/bin/AttnRuntimeTests" --gtest_filter='CUDADeviceTest.*'
 else
   fail=$((fail + 1)); echo "FAIL AttnRuntimeTests: build failed"
 fi

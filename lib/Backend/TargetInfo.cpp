@@ -12,7 +12,7 @@ namespace {
 /// use, so attn-plan can already print a plan for them.
 class GpuPlanInfo : public TargetInfo {
 public:
-  explicit GpuPlanInfo(int64_t warp) : warp(warp) {}
+  GpuPlanInfo(int64_t warp, bool warpgroups) : warp(warp), warpgroups(warpgroups) {}
   int64_t warpSize() const override { return warp; }
   int64_t preferredBlockM(int64_t) const override { return 64; }
   // The SIMT mapping (one thread per query row, K/V through f32 shared
@@ -25,9 +25,20 @@ public:
   }
   int64_t preferredStages() const override { return 2; }
   int64_t preferredSegments() const override { return 16; }
+  // sm_90a's wgmma kernels: two warpgroups of 64 rows run long prefills
+  // about 10% faster than one (H200, head 128: docs/perf.md), at head
+  // sizes whose 128-row Q tile leaves shared memory for K and V.
+  int64_t preferredWideBlockM(int64_t headSize,
+                              int64_t headSizeV) const override {
+    return warpgroups && headSize % 64 == 0 && headSizeV % 64 == 0 &&
+                   headSize <= 128 && headSizeV <= 128
+               ? 128
+               : 0;
+  }
 
 private:
   int64_t warp;
+  bool warpgroups;
 };
 } // namespace
 
@@ -36,11 +47,12 @@ std::unique_ptr<TargetInfo> mlir::attn::getTargetInfo(Target target) {
   case Target::host:
     return std::make_unique<host::HostTargetInfo>();
   case Target::sm_80:
+    return std::make_unique<GpuPlanInfo>(32, false);
   case Target::sm_90a:
-    return std::make_unique<GpuPlanInfo>(32);
+    return std::make_unique<GpuPlanInfo>(32, true);
   case Target::gfx90a:
   case Target::gfx942:
-    return std::make_unique<GpuPlanInfo>(64);
+    return std::make_unique<GpuPlanInfo>(64, false);
   }
   llvm_unreachable("unknown target");
 }

@@ -21,7 +21,7 @@ using namespace mlir::attn;
 LogicalResult mlir::attn::lowerToHostLLVM(ModuleOp module,
                                           const HostCompileOptions &o) {
   PassManager pm(module.getContext());
-  host::buildHostPipeline(pm, o.blockM, o.blockN, o.segments);
+  host::buildHostPipeline(pm, o.blockM, o.blockN, o.segments, o.wideBlockM);
   return pm.run(module);
 }
 

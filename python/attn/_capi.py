@@ -41,7 +41,7 @@ STATUS_NAMES = {
 
 # Device kinds and launch paths.
 DEVICE_KINDS = {"cpu": 0, "cuda": 1, "hip": 2}
-PATHS = {"auto": 0, "2d": 1, "split": 2}
+PATHS = {"auto": 0, "2d": 1, "split": 2, "2d_wide": 3}
 PATH_NAMES = {v: k for k, v in PATHS.items()}
 
 

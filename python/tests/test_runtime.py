@@ -403,6 +403,16 @@ class RuntimeTest(unittest.TestCase):
             batch.out.zero_()
             self.assertEqual(self._check(batch, "split"), "split")
 
+    def test_path_hints_and_the_wide_form(self):
+        batch = Batch([(9, 1), (5, 5)], num_blocks=8, seed=1)
+        # the hints are accepted (the CPU's choice reads seq_lens itself)
+        self.kernel(*batch.args(), max_seq_len=9, total_seq_len=14)
+        diff = max_abs_diff(batch.out.tolist(), batch.reference())
+        self.assertLess(diff, ATOL)
+        # this plan has no wide form: asking for it is an error
+        with self.assertRaisesRegex(attn.AttnError, "has no wide form"):
+            self.kernel(*batch.args(), path="2d_wide")
+
     def test_chunked_prefill_and_long_decode(self):
         # a prefill chunk after 6 cached tokens, and a decode over 300 keys
         batch = Batch([(11, 5), (300, 1), (3, 2)], num_blocks=82, seed=2)

@@ -5,9 +5,10 @@
 //===----------------------------------------------------------------------===//
 //
 //   attn-bench --spec=STRING --batch=Q:S,Q:S,... [--target=cpu] [--verify]
-//              [--dump DIR] [--path=auto|2d|split|all] [--iters=N]
+//              [--dump DIR] [--path=auto|2d|split|2d_wide|all] [--iters=N]
 //              [--seed=N] [--bundle=PATH.so] [--segments=N]
-//              [--block-m=N] [--block-n=N] [--tolerance=X]
+//              [--block-m=N] [--block-n=N] [--wide-block-m=N]
+//              [--tolerance=X]
 //              [--save-bundle=PATH.so]
 //
 // Compiles the spec through the host pipeline (or loads --bundle), makes
@@ -69,14 +70,16 @@ const char *const kUsage =
     "  --tolerance=X      with --verify: exit 2 when rel_err > X\n"
     "  --dump DIR         write inputs, output (and reference) as .npy plus\n"
     "                     meta.json into DIR\n"
-    "  --path=P           auto | 2d | split | all (default auto)\n"
+    "  --path=P           auto | 2d | split | 2d_wide | all (default auto)\n"
     "  --iters=N          timed runs; time_ms is their median (default 10)\n"
     "  --seed=N           input seed (default 1)\n"
     "  --bundle=PATH.so   load this host bundle instead of compiling\n"
     "  --save-bundle=PATH.so  keep the compiled bundle there (for --bundle)\n"
     "  --segments=N       split-KV segments to compile (default: the\n"
     "                     target's choice; 0 = no split form)\n"
-    "  --block-m=N --block-n=N  tile overrides for the compile\n";
+    "  --block-m=N --block-n=N  tile overrides for the compile\n"
+    "  --wide-block-m=N   rows of the wide 2D form to compile (0 = none,\n"
+    "                     the host's default)\n";
 
 struct Args {
   std::string spec;
@@ -90,7 +93,7 @@ struct Args {
   int64_t iters = 10;
   uint64_t seed = 1;
   std::string bundle, saveBundle;
-  int64_t segments = -1, blockM = 0, blockN = 0;
+  int64_t segments = -1, blockM = 0, blockN = 0, wideBlockM = -1;
 };
 
 [[noreturn]] void fail(const std::string &message) {
@@ -153,9 +156,9 @@ Args parseArgs(int argc, char **argv) {
     } else if (flag == "--path") {
       a.path = need();
       if (a.path != "auto" && a.path != "2d" && a.path != "split" &&
-          a.path != "all")
+          a.path != "2d_wide" && a.path != "all")
         fail("bad value '" + a.path +
-             "' for --path: expected auto, 2d, split or all");
+             "' for --path: expected auto, 2d, split, 2d_wide or all");
     } else if (flag == "--iters") {
       a.iters = parseInt(flag, need(), 1);
     } else if (flag == "--seed") {
@@ -170,6 +173,8 @@ Args parseArgs(int argc, char **argv) {
       a.blockM = parseInt(flag, need(), 1);
     } else if (flag == "--block-n") {
       a.blockN = parseInt(flag, need(), 1);
+    } else if (flag == "--wide-block-m") {
+      a.wideBlockM = parseInt(flag, need(), 0);
     } else {
       fail("unknown option '" + arg + "' (see --help)");
     }
@@ -235,17 +240,24 @@ int runAttention(const Args &args, const std::string &specText,
     ref = referenceAttention(spec, *data);
 
   std::vector<Path> paths;
-  if (args.path == "all")
+  if (args.path == "all") {
     paths = {Path::TwoD, Path::Split};
-  else
-    paths = {args.path == "2d"      ? Path::TwoD
-             : args.path == "split" ? Path::Split
-                                    : Path::Auto};
+    if ((*kernel)->info().hasWide())
+      paths.push_back(Path::TwoDWide);
+  } else {
+    paths = {args.path == "2d"        ? Path::TwoD
+             : args.path == "split"   ? Path::Split
+             : args.path == "2d_wide" ? Path::TwoDWide
+                                      : Path::Auto};
+  }
   bool failed = false;
   for (Path path : paths) {
     if (path == Path::Split && !(*kernel)->info().hasSplit())
       fail("path split was requested but the kernel has no split-KV form "
            "(compile with --segments=N, N > 0)");
+    if (path == Path::TwoDWide && !(*kernel)->info().hasWide())
+      fail("path 2d_wide was requested but the kernel has no wide form "
+           "(its plan has no wide_block_m)");
     AttentionData run = *data;
     DeviceMirror mirror(device);
     // Warm-up, and the verified output.
@@ -454,6 +466,7 @@ int main(int argc, char **argv) {
     options.segments = args.segments;
     options.blockM = args.blockM;
     options.blockN = args.blockN;
+    options.wideBlockM = args.wideBlockM;
     if (!mlir::attn::compileSpecToHostBundle(args.spec, bundlePath, error,
                                              options))
       fail("compiling the spec failed: " + error);

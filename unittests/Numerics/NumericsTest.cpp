@@ -104,6 +104,16 @@ Tolerance toleranceFor(const VariantSpec &spec) {
 }
 
 constexpr int64_t kSegments = 3;
+/// The wide 2D form of every plan (two block_m tiles of rows).
+constexpr int64_t kWideBlockM = 32;
+
+/// The launch paths a kernel has: 2D, split, and the wide 2D form.
+std::vector<Path> pathsOf(const rt::AttentionKernel &kernel) {
+  std::vector<Path> paths = {Path::TwoD, Path::Split};
+  if (kernel.info().hasWide())
+    paths.push_back(Path::TwoDWide);
+  return paths;
+}
 
 //===----------------------------------------------------------------------===//
 // Bundles and the runtime
@@ -218,7 +228,8 @@ private:
   }
 
   bool bundle(const std::string &spec, std::string &path, std::string &error) {
-    std::string key = spec + "|segments=" + std::to_string(kSegments);
+    std::string key = spec + "|segments=" + std::to_string(kSegments) +
+                      "|wide=" + std::to_string(kWideBlockM);
     path = dir_ + "/" + hex(fnv1a(key)) + ".so";
     std::error_code ec;
     if (fs::exists(path, ec))
@@ -226,6 +237,7 @@ private:
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     mlir::attn::HostCompileOptions options;
     options.segments = kSegments;
+    options.wideBlockM = kWideBlockM;
     if (!mlir::attn::compileSpecToHostBundle(spec, tmp, error, options)) {
       fs::remove(tmp, ec);
       return false;
@@ -338,6 +350,8 @@ void checkAttention(const std::string &specText,
   ASSERT_TRUE(kernel.isOk()) << kernel.status().toString();
   ASSERT_TRUE((*kernel)->info().hasSplit())
       << "spec '" << specText << "' has no split-KV form";
+  ASSERT_TRUE((*kernel)->info().hasWide())
+      << "spec '" << specText << "' has no wide 2D form";
   uint64_t seed = options.gen.seed;
   for (const std::string &batchText : batches) {
     Batch batch = batchOf(batchText);
@@ -348,7 +362,7 @@ void checkAttention(const std::string &specText,
         makeAttentionInputs(spec, batch, gen, error);
     ASSERT_TRUE(data.has_value()) << error;
     AttentionResult ref = referenceAttention(spec, *data);
-    for (Path path : {Path::TwoD, Path::Split}) {
+    for (Path path : pathsOf(**kernel)) {
       std::string what = "spec '" + specText + "' batch '" + batchText +
                          "' seed " + std::to_string(gen.seed) + " path " +
                          rt::pathName(path);
@@ -458,7 +472,7 @@ void checkEndToEnd(const std::string &attnSpecText,
     AttentionData kernelData = *data;
     kernelData.k = got.kCache;
     kernelData.v = got.vCache;
-    for (Path path : {Path::TwoD, Path::Split})
+    for (Path path : pathsOf(**kernel))
       runAndCompare(spec, **kernel, kernelData, ref, path,
                     "end-to-end spec '" + attnSpecText + "' batch '" +
                         batchText + "' path " + rt::pathName(path));
@@ -900,7 +914,7 @@ TEST_P(Fp8Kernel, DecodesEveryByte) {
   }
   data->kScale.set(0, 1.0);
   data->vScale.set(0, 1.0);
-  for (Path path : {Path::TwoD, Path::Split}) {
+  for (Path path : pathsOf(**kernel)) {
     AttentionData d = *data;
     rt::Status st = (*kernel)->run(attentionArgs(d, path));
     ASSERT_TRUE(st.isOk()) << st.toString();

@@ -231,6 +231,39 @@ TEST(GPUPathChoice, WeighsTheBatchesOfThePerfTable) {
   EXPECT_EQ(detail::chooseGPUPath(unknown), Path::TwoD);
 }
 
+TEST_F(AttentionKernelTest, RunsTheWideForm) {
+  auto kernel = attention("paged", 16);
+  ASSERT_TRUE(kernel->info().hasWide());
+  AttentionArgs args = pagedArgs();
+  args.path = Path::TwoDWide;
+  ASSERT_OK(kernel->run(args));
+  EXPECT_EQ(kernel->lastPath(), Path::TwoDWide);
+  EXPECT_EQ(record(ATTN_TEST_FN_2D).ranges, 0);
+  // (8 tokens / wide_block_q 4 + 3 sequences) * 2 kv heads.
+  const attn_test_record &wide = record(ATTN_TEST_FN_2D_WIDE);
+  EXPECT_EQ(badPrograms(wide, 10), 0);
+  EXPECT_EQ(wide.ptrs[ATTN_TEST_OUT], out.data());
+  EXPECT_EQ(wide.scalars[1], 8);
+
+  // Auto: long queries (at least 8 wide blocks a sequence) on a grid of
+  // at least 8 programs per thread (4 threads) take the wide form.
+  EXPECT_EQ(kernel->choosePath(96, 3, 100), Path::TwoDWide); // 54 programs
+  EXPECT_EQ(kernel->choosePath(95, 3, 100), Path::TwoD);     // short queries
+  EXPECT_EQ(kernel->choosePath(40, 1, 100), Path::TwoD);     // 22 programs
+  EXPECT_EQ(kernel->choosePath(8, 3, 48), Path::Split);      // decode
+  EXPECT_STREQ(pathName(Path::TwoDWide), "2d_wide");
+
+  // A variant without the wide form.
+  auto full = attention("full");
+  EXPECT_EQ(full->choosePath(96, 3, 100), Path::TwoD);
+  AttentionArgs fa = fullArgs();
+  fa.path = Path::TwoDWide;
+  Status status = full->run(fa);
+  EXPECT_EQ(status.code(), StatusCode::FailedPrecondition);
+  EXPECT_NE(status.message().find("has no wide form"), std::string::npos)
+      << status.message();
+}
+
 TEST_F(AttentionKernelTest, SplitNeedsWorkspaceForAllTokens) {
   auto kernel = attention("paged", 4);
   AttentionArgs args = pagedArgs();

@@ -235,6 +235,9 @@ TEST(ManifestTest, EntryErrorsNameKernelAndKey) {
       {llamaWith("functions", R"({"2d": ""})"),
        "functions.\"2d\" must be a non-empty string"},
       {llamaWith("block_size", ""), "missing key \"block_size\""},
+      {llamaWith("functions", R"({"2d": "a", "split": "b", "reduce": "c",
+                                  "2d_wide": "d"})"),
+       "functions.\"2d_wide\" needs wide_block_q"},
       {llamaWith("name", ""), "manifest kernel #0: missing key \"name\""},
       {"42", "manifest kernel #0: must be an object, got number"},
       {R"({"name": "w", "kind": "cache_write", "kv_heads": 1,
@@ -251,6 +254,40 @@ TEST(ManifestTest, EntryErrorsNameKernelAndKey) {
     EXPECT_NE(message.find(c.expected), std::string::npos)
         << "entry: " << c.entry << "\nmessage: " << message;
   }
+}
+
+TEST(ManifestTest, TheWideForm) {
+  StatusOr<json::Value> entry = json::parse(kLlama);
+  entry->set("wide_block_q", *json::parse("8"));
+  std::string noRows = manifestError(manifestWith(json::serialize(*entry)));
+  EXPECT_NE(noRows.find("missing key \"wide_block_m\""), std::string::npos)
+      << noRows;
+  entry->set("wide_block_q", *json::parse("4"));
+  entry->set("wide_block_m", *json::parse("16"));
+  std::string narrow = manifestError(manifestWith(json::serialize(*entry)));
+  EXPECT_NE(narrow.find("wide_block_q (4) must exceed block_q (4)"),
+            std::string::npos)
+      << narrow;
+  entry->set("wide_block_q", *json::parse("8"));
+  entry->set("wide_block_m", *json::parse("32"));
+  std::string noFunction = manifestError(manifestWith(json::serialize(*entry)));
+  EXPECT_NE(noFunction.find("functions has no \"2d_wide\" (wide_block_q > 0)"),
+            std::string::npos)
+      << noFunction;
+  json::Value fns = *json::parse(
+      R"({"2d": "llama_2d", "split": "llama_split", "reduce": "llama_reduce",
+          "2d_wide": "llama_2d_wide"})");
+  entry->set("functions", fns);
+  StatusOr<Manifest> m = parseManifest(manifestWith(json::serialize(*entry)));
+  ASSERT_TRUE(m.isOk()) << m.status().message();
+  const KernelInfo &k = m->kernels[0];
+  EXPECT_TRUE(k.hasWide());
+  EXPECT_EQ(k.wideBlockQ, 8);
+  EXPECT_EQ(k.wideBlockM, 32);
+  EXPECT_EQ(k.functions.twoDWide, "llama_2d_wide");
+  StatusOr<Manifest> plain = parseManifest(manifestWith(kLlama));
+  ASSERT_TRUE(plain.isOk()) << plain.status().message();
+  EXPECT_FALSE(plain->kernels[0].hasWide());
 }
 
 TEST(ManifestTest, VarlenNeedsNoBlockSize) {

@@ -95,8 +95,10 @@ const char attn_manifest[] =
     "  \"causal\": 1, \"sinks\": 0, \"alibi\": \"none\", \"mm_prefix\": 0,\n"
     "  \"qq_bias\": 0, \"lse\": 0, \"scale\": 0.35355339059327373,\n"
     "  \"block_q\": 2, \"block_m\": 4, \"block_n\": 4, \"segments\": 2,\n"
+    "  \"wide_block_q\": 4, \"wide_block_m\": 8,\n"
     "  \"functions\": {\"2d\": \"paged_2d\", \"split\": \"paged_split\",\n"
-    "                \"reduce\": \"paged_reduce\"}},\n"
+    "                \"reduce\": \"paged_reduce\",\n"
+    "                \"2d_wide\": \"paged_2d_wide\"}},\n"
     " {\"name\": \"full\", \"kind\": \"attention\",\n"
     "  \"heads\": 4, \"kv_heads\": 1, \"head_size\": 8, \"head_size_v\": 8,\n"
     "  \"block_size\": 4, \"kv_layout\": \"paged\", \"dtype\": \"bf16\",\n"
@@ -137,6 +139,7 @@ const char attn_manifest[] =
 ATTENTION_FN(paged_2d, ATTN_TEST_FN_2D, 0)
 ATTENTION_FN(paged_split, ATTN_TEST_FN_SPLIT, 0)
 ATTENTION_FN(paged_reduce, ATTN_TEST_FN_REDUCE, 0)
+ATTENTION_FN(paged_2d_wide, ATTN_TEST_FN_2D_WIDE, 0)
 ATTENTION_FN(full_2d, ATTN_TEST_FN_2D, 1)
 ATTENTION_FN(pth_2d, ATTN_TEST_FN_2D, 2)
 ATTENTION_FN(varlen_2d, ATTN_TEST_FN_2D, 3)
@@ -147,8 +150,8 @@ WRITE_FN(cache_fp8_write, 5)
 
 /* The functions must have exactly the ABI's types. */
 const attn_host_kernel_fn attn_test_attention_fns[] = {
-    paged_2d, paged_split, paged_reduce, full_2d,
-    pth_2d,   varlen_2d,   varlen_split, varlen_reduce};
+    paged_2d, paged_split,  paged_reduce,  full_2d,      pth_2d,
+    varlen_2d, varlen_split, varlen_reduce, paged_2d_wide};
 const attn_host_kernel_fn attn_test_write_fns[] = {cache_write,
                                                         cache_fp8_write};
 

@@ -23,7 +23,8 @@ enum {
   ATTN_TEST_FN_SPLIT = 1,
   ATTN_TEST_FN_REDUCE = 2,
   ATTN_TEST_FN_WRITE = 3,
-  ATTN_TEST_NUM_FNS = 4
+  ATTN_TEST_FN_2D_WIDE = 4,
+  ATTN_TEST_NUM_FNS = 5
 };
 
 /* Pointer arguments, in ABI order. Attention: q, k, v, block_table, seq_lens,

@@ -16,6 +16,8 @@ struct HostCompileOptions {
   int64_t blockM = 0;
   int64_t blockN = 0;
   int64_t segments = -1;
+  /// Rows of the wide 2D form (-1 = choice: none on the host, 0 = none).
+  int64_t wideBlockM = -1;
 };
 
 /// Lowers attn IR in `module` to the LLVM dialect (attn-host-pipeline).

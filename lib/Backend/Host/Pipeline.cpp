@@ -34,17 +34,24 @@ struct HostPipelineOptions
   Option<int64_t> segments{*this, "segments",
                            llvm::cl::desc("split-KV segments (-1 = choice)"),
                            llvm::cl::init(-1)};
+  Option<int64_t> wideBlockM{
+      *this, "wide-block-m",
+      llvm::cl::desc("rows of the wide 2D form (-1 = choice: none on the "
+                     "host, 0 = none)"),
+      llvm::cl::init(-1)};
 };
 
 } // namespace
 
 void mlir::attn::host::buildHostPipeline(OpPassManager &pm, int64_t blockM,
-                                         int64_t blockN, int64_t segments) {
+                                         int64_t blockN, int64_t segments,
+                                         int64_t wideBlockM) {
   attn::AttnPlanPassOptions plan;
   plan.target = "host";
   plan.blockM = blockM;
   plan.blockN = blockN;
   plan.segments = segments;
+  plan.wideBlockM = wideBlockM;
   pm.addPass(attn::createAttnPlanPass(plan));
   pm.addPass(attn::createConvertAttnToTilesPass());
   pm.addPass(attn::host::createConvertAttnTilesToHostPass());
@@ -75,6 +82,6 @@ void mlir::attn::host::registerHostPipeline() {
       "attn IR to the LLVM dialect for the host CPU (plan, tiles, host "
       "backend, upstream lowering)",
       [](OpPassManager &pm, const HostPipelineOptions &o) {
-        buildHostPipeline(pm, o.blockM, o.blockN, o.segments);
+        buildHostPipeline(pm, o.blockM, o.blockN, o.segments, o.wideBlockM);
       });
 }

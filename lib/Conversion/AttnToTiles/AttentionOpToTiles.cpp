@@ -642,19 +642,24 @@ mlir::attn::lowerAttentionToTiles(ModuleOp module, StringRef name,
   Builder &bb = b;
   SmallVector<Type> buffers = attentionBufferTypes(bb, v);
   int64_t segs = v.plan.getSegments();
-  auto emit = [&](StringRef suffix, Mode mode, int64_t z) {
+  auto emit = [&](const Variant &kv, StringRef suffix, Mode mode, int64_t z) {
     func::FuncOp fn =
         createKernelFunc(b, module, (name + suffix).str(), buffers,
                          kNumAttentionScalars, {-1, v.kvHeads, z}, "attention");
     // The tile shape, for backends that distribute tiles over threads.
     fn->setAttr("attn.tile", b.getDenseI64ArrayAttr(
-                                 {v.plan.getBlockM(), v.plan.getBlockN()}));
+                                 {kv.plan.getBlockM(), kv.plan.getBlockN()}));
     TileBuilder t(b, op->getLoc());
-    AttentionKernelBuilder(v, t, fn, mode).build();
+    AttentionKernelBuilder(kv, t, fn, mode).build();
   };
-  emit("_2d", Mode::TwoD, 1);
+  emit(v, "_2d", Mode::TwoD, 1);
+  // The wide form: the same 2D kernel over wide_block_m rows.
+  Variant wide = v;
+  wide.plan = v.plan.getWidePlan();
+  if (wide.plan)
+    emit(wide, "_2d_wide", Mode::TwoD, 1);
   if (segs > 0) {
-    emit("_split", Mode::Split, segs);
+    emit(v, "_split", Mode::Split, segs);
     buildReduceKernel(module, (name + "_reduce").str(), v.heads, v.headSizeV,
                       segs, v.outType, v.dtype, v.kvType, v.sinks, v.lse);
   }
@@ -664,6 +669,8 @@ mlir::attn::lowerAttentionToTiles(ModuleOp module, StringRef name,
   auto num = [&](int64_t x) { return b.getI64IntegerAttr(x); };
   NamedAttrList fns;
   fns.append("2d", str((name + "_2d").str()));
+  if (wide.plan)
+    fns.append("2d_wide", str((name + "_2d_wide").str()));
   if (segs > 0) {
     fns.append("split", str((name + "_split").str()));
     fns.append("reduce", str((name + "_reduce").str()));
@@ -700,6 +707,10 @@ mlir::attn::lowerAttentionToTiles(ModuleOp module, StringRef name,
   e.append("block_m", num(v.plan.getBlockM()));
   e.append("block_n", num(v.plan.getBlockN()));
   e.append("segments", num(segs));
+  if (wide.plan) {
+    e.append("wide_block_q", num(wide.plan.getBlockQ()));
+    e.append("wide_block_m", num(wide.plan.getBlockM()));
+  }
   e.append("functions", fns.getDictionary(ctx));
   return e.getDictionary(ctx);
 }

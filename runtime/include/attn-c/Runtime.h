@@ -58,7 +58,12 @@ enum {
 };
 
 /** Attention launch paths (attn::rt::Path). */
-enum { ATTN_PATH_AUTO = 0, ATTN_PATH_2D = 1, ATTN_PATH_SPLIT = 2 };
+enum {
+  ATTN_PATH_AUTO = 0,
+  ATTN_PATH_2D = 1,
+  ATTN_PATH_SPLIT = 2,
+  ATTN_PATH_2D_WIDE = 3 /* the plan's wide (prefill) 2D form */
+};
 
 typedef struct attn_device *attn_device_t;
 typedef struct attn_module *attn_module_t;

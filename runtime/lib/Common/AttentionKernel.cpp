@@ -32,6 +32,8 @@ const char *pathName(Path path) {
     return "2d";
   case Path::Split:
     return "split";
+  case Path::TwoDWide:
+    return "2d_wide";
   }
   return "invalid";
 }
@@ -101,15 +103,21 @@ AttentionKernel::create(Device &device, Module &module, std::string_view name,
       new AttentionKernel(device, *info, maxNumTokens));
   ATTN_RT_ASSIGN_OR_RETURN(kernel->twoD_,
                            module.function(info->functions.twoD));
-  ATTN_RT_ASSIGN_OR_RETURN(kernel->resident2D_,
-                           device.residentPrograms(kernel->twoD_));
+  // The occupancies only inform the path choice: a device that cannot
+  // tell (an error included) leaves it to the rule that needs none.
+  StatusOr<int64_t> resident = device.residentPrograms(kernel->twoD_);
+  kernel->resident2D_ = resident.isOk() ? *resident : 0;
+  if (info->hasWide()) {
+    ATTN_RT_ASSIGN_OR_RETURN(kernel->twoDWide_,
+                             module.function(info->functions.twoDWide));
+  }
   if (info->hasSplit()) {
     ATTN_RT_ASSIGN_OR_RETURN(kernel->split_,
                              module.function(info->functions.split));
     ATTN_RT_ASSIGN_OR_RETURN(kernel->reduce_,
                              module.function(info->functions.reduce));
-    ATTN_RT_ASSIGN_OR_RETURN(kernel->residentSplit_,
-                             device.residentPrograms(kernel->split_));
+    resident = device.residentPrograms(kernel->split_);
+    kernel->residentSplit_ = resident.isOk() ? *resident : 0;
   }
   if (info->hasSplit() && maxNumTokens > 0) {
     double rows = static_cast<double>(info->segments) *
@@ -395,9 +403,29 @@ Path detail::chooseGPUPath(const GPUPathInputs &in) {
   return span2D > 1.25 * spanSplit ? Path::Split : Path::TwoD;
 }
 
+/// The 2D form for a batch that does not split: the wide one for long
+/// queries that still give the device 8 programs per unit.
+static Path twoDForm(const KernelInfo &info, const Device &device,
+                     int64_t numTokens, int64_t numSeqs) {
+  if (!info.hasWide() || numTokens < 8 * info.wideBlockQ * numSeqs)
+    return Path::TwoD;
+  int64_t programs = (numTokens / info.wideBlockQ + numSeqs) * info.kvHeads;
+  return programs >= 8 * static_cast<int64_t>(device.parallelism())
+             ? Path::TwoDWide
+             : Path::TwoD;
+}
+
 Path AttentionKernel::choosePath(int64_t numTokens, int64_t numSeqs,
                                  int64_t maxSeqLen,
                                  int64_t totalSeqLen) const {
+  Path path = chooseSplit(numTokens, numSeqs, maxSeqLen, totalSeqLen);
+  return path == Path::TwoD ? twoDForm(info_, device_, numTokens, numSeqs)
+                            : path;
+}
+
+Path AttentionKernel::chooseSplit(int64_t numTokens, int64_t numSeqs,
+                                  int64_t maxSeqLen,
+                                  int64_t totalSeqLen) const {
   if (!info_.hasSplit() || !partialOut_.data() || numTokens > maxNumTokens_)
     return Path::TwoD;
   int64_t programs = (numTokens / info_.blockQ + numSeqs) * info_.kvHeads;
@@ -429,9 +457,10 @@ Status AttentionKernel::run(const AttentionArgs &args) {
 
   Path path = args.path;
   int32_t pathValue = static_cast<int32_t>(path);
-  if (pathValue < 0 || pathValue > static_cast<int32_t>(Path::Split))
-    return invalidArgument("kernel '", k, "': unknown path ", pathValue,
-                           " (expected 0 = auto, 1 = 2d, 2 = split)");
+  if (pathValue < 0 || pathValue > static_cast<int32_t>(Path::TwoDWide))
+    return invalidArgument(
+        "kernel '", k, "': unknown path ", pathValue,
+        " (expected 0 = auto, 1 = 2d, 2 = split, 3 = 2d_wide)");
   if (path == Path::Auto)
     path = choosePath(s.numTokens, s.numSeqs, s.maxSeqLen, s.totalSeqLen);
   if (path == Path::Split) {
@@ -445,12 +474,22 @@ Status AttentionKernel::run(const AttentionArgs &args) {
           ") <= max_num_tokens (", maxNumTokens_,
           ") given at creation, which sized the split-KV workspace");
   }
+  if (path == Path::TwoDWide && !info_.hasWide())
+    return failedPrecondition("kernel '", k,
+                              "': path 2d_wide was requested but the "
+                              "variant's plan has no wide form "
+                              "(wide_block_m = 0)");
 
   if (s.numTokens > 0) {
     int64_t programs = (s.numTokens / info_.blockQ + s.numSeqs) * info_.kvHeads;
     if (path == Path::TwoD) {
       ATTN_RT_RETURN_IF_ERROR(
           device_.launch(twoD_, programs, params, args.stream));
+    } else if (path == Path::TwoDWide) {
+      int64_t wide =
+          (s.numTokens / info_.wideBlockQ + s.numSeqs) * info_.kvHeads;
+      ATTN_RT_RETURN_IF_ERROR(
+          device_.launch(twoDWide_, wide, params, args.stream));
     } else {
       params.splitSegments = static_cast<int32_t>(
           splitSegments(s.numTokens, s.numSeqs, s.maxSeqLen, s.totalSeqLen));

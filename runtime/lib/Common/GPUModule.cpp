@@ -100,6 +100,7 @@ Status GPUModule::configureKernel(const KernelInfo &info) {
     int64_t gridY, gridZ;
   } roles[] = {
       {&info.functions.twoD, Role::TwoD, kvHeads, 1},
+      {&info.functions.twoDWide, Role::TwoD, kvHeads, 1},
       {&info.functions.split, Role::Split, kvHeads, segments},
       {&info.functions.reduce, Role::Reduce, heads, 1},
       {&info.functions.write, Role::Write, kvHeads, 1},

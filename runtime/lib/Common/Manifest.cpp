@@ -135,6 +135,7 @@ Status readFunctions(const EntryReader &reader, KernelInfo &info) {
     const char *key;
     std::string *target;
   } slots[] = {{"2d", &info.functions.twoD},
+               {"2d_wide", &info.functions.twoDWide},
                {"split", &info.functions.split},
                {"reduce", &info.functions.reduce},
                {"write", &info.functions.write}};
@@ -166,6 +167,11 @@ Status readFunctions(const EntryReader &reader, KernelInfo &info) {
     ATTN_RT_RETURN_IF_ERROR(
         require("reduce", info.functions.reduce, "segments > 0"));
   }
+  if (info.wideBlockQ > 0)
+    ATTN_RT_RETURN_IF_ERROR(
+        require("2d_wide", info.functions.twoDWide, "wide_block_q > 0"));
+  if (!info.functions.twoDWide.empty() && info.wideBlockQ == 0)
+    return reader.error("functions.\"2d_wide\" needs wide_block_q");
   return Status::ok();
 }
 
@@ -189,6 +195,13 @@ Status readAttention(const EntryReader &r, KernelInfo &info) {
   ATTN_RT_RETURN_IF_ERROR(r.readInt("block_m", info.blockM, 1, false));
   ATTN_RT_RETURN_IF_ERROR(r.readInt("block_n", info.blockN, 1, true));
   ATTN_RT_RETURN_IF_ERROR(r.readInt("segments", info.segments, 0, true));
+  ATTN_RT_RETURN_IF_ERROR(r.readInt("wide_block_q", info.wideBlockQ, 1, false));
+  ATTN_RT_RETURN_IF_ERROR(r.readInt("wide_block_m", info.wideBlockM, 1,
+                                    info.wideBlockQ > 0));
+  if (info.wideBlockQ > 0 && info.wideBlockQ <= info.blockQ)
+    return r.error("wide_block_q (" + std::to_string(info.wideBlockQ) +
+                   ") must exceed block_q (" + std::to_string(info.blockQ) +
+                   ")");
   info.outDType = info.dtype;
   return r.readDType("out_dtype", info.outDType, false);
 }

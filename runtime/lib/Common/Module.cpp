@@ -23,7 +23,8 @@ Status Module::initialize(std::string manifestText) {
   kernels_ = std::move(manifest->kernels);
   for (const KernelInfo &info : kernels_) {
     for (const std::string *symbol :
-         {&info.functions.twoD, &info.functions.split, &info.functions.reduce,
+         {&info.functions.twoD, &info.functions.twoDWide,
+          &info.functions.split, &info.functions.reduce,
           &info.functions.write}) {
       if (symbol->empty() || functions_.count(*symbol))
         continue;

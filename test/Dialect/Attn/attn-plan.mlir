@@ -2,13 +2,21 @@
 // RUN: attn-opt %s --split-input-file --attn-plan="target=sm_90a" | FileCheck %s --check-prefix=SM90
 // RUN: attn-opt %s --split-input-file --attn-plan="block-m=32 block-n=64 segments=0" | FileCheck %s --check-prefix=OVERRIDE
 // RUN: not attn-opt %s --split-input-file --attn-plan="target=sm_75" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: attn-opt %s --split-input-file --attn-plan="wide-block-m=40" | FileCheck %s --check-prefix=WIDE
+// RUN: attn-opt %s --split-input-file --attn-plan="target=sm_90a wide-block-m=0" | FileCheck %s --check-prefix=NOWIDE
 
-// GQA packing: 4 query heads per kv head, so block_q = 16 / 4 = 4.
+// GQA packing: 4 query heads per kv head, so block_q = 16 / 4 = 4. On
+// sm_90a at head 128 the plan adds the wide (prefill) form of 128 rows;
+// the host has none unless asked (a multiple of block_m: 40 -> 32).
 // CHECK-LABEL: func.func @gqa4
 // CHECK:         attn.paged_attention
 // CHECK-SAME:      plan <target = host, block_q = 4, block_m = 16, block_n = 32, warps = 1, stages = 1, segments = 4>
 // SM90-LABEL:  func.func @gqa4
-// SM90:          plan <target = sm_90a, block_q = 16, block_m = 64, block_n = 32, warps = 2, stages = 2, segments = 16>
+// SM90:          plan <target = sm_90a, block_q = 16, block_m = 64, block_n = 32, warps = 2, stages = 2, segments = 16, wide_block_m = 128>
+// WIDE-LABEL:  func.func @gqa4
+// WIDE:          plan <target = host, block_q = 4, block_m = 16, block_n = 32, warps = 1, stages = 1, segments = 4, wide_block_m = 32>
+// NOWIDE-LABEL: func.func @gqa4
+// NOWIDE:        plan <target = sm_90a, block_q = 16, block_m = 64, block_n = 32, warps = 2, stages = 2, segments = 16>
 // OVERRIDE-LABEL: func.func @gqa4
 // OVERRIDE:      plan <target = host, block_q = 8, block_m = 32, block_n = 64, warps = 1, stages = 1, segments = 0>
 // BAD: attn-plan: unknown target 'sm_75'
@@ -23,9 +31,12 @@ func.func @gqa4(%q: memref<?x8x128xbf16>, %k: memref<?x16x2x128xbf16>, %v: memre
 
 // -----
 
-// Large head sizes take narrower KV tiles on the host.
+// Large head sizes take narrower KV tiles on the host, and no wide form on
+// sm_90a (its 128-row Q tile would crowd out K and V).
 // CHECK-LABEL: func.func @head256
 // CHECK:         plan <target = host, block_q = 8, block_m = 16, block_n = 16,
+// SM90-LABEL:  func.func @head256
+// SM90:          plan <target = sm_90a, block_q = 32, block_m = 64, block_n = 16, warps = 2, stages = 2, segments = 16>
 func.func @head256(%q: memref<?x4x256xf16>, %k: memref<?x16x2x256xf16>, %v: memref<?x16x2x256xf16>,
                    %bt: memref<?x?xi32>, %sl: memref<?xi32>, %cu: memref<?xi32>, %o: memref<?x4x256xf16>) {
   attn.paged_attention q(%q : memref<?x4x256xf16>) k_cache(%k : memref<?x16x2x256xf16>)

@@ -81,3 +81,13 @@ func.func @plan_generic_form(%q: memref<?x8x64xf16>, %kc: memref<?x16x2x64xf16>,
 // expected-error @+2 {{expected ::mlir::attn::KVQuant to be one of: per_tensor, per_token_head_int8, per_token_head_fp8}}
 // expected-error @+1 {{failed to parse Attn_KVQuantAttr parameter 'value'}}
 #kv_quant_unknown = #attn.kv_quant<per_channel>
+
+// -----
+
+// expected-error @+1 {{plan wide_block_m (48) must be a multiple of block_m (32) above it, or 0 (no wide form)}}
+#plan_wide_not_multiple = #attn.plan<target = sm_90a, block_q = 8, block_m = 32, block_n = 32, warps = 2, stages = 2, segments = 0, wide_block_m = 48>
+
+// -----
+
+// expected-error @+1 {{plan wide_block_m (32) must be a multiple of block_m (32) above it, or 0 (no wide form)}}
+#plan_wide_not_above = #attn.plan<target = sm_90a, block_q = 8, block_m = 32, block_n = 32, warps = 2, stages = 2, segments = 0, wide_block_m = 32>

@@ -27,7 +27,8 @@ void populateRowOpsToHostPatterns(RewritePatternSet &patterns);
 
 /// Adds the host pipeline to `pm` (schedule overrides: 0 / -1 = choice).
 void buildHostPipeline(OpPassManager &pm, int64_t blockM = 0,
-                       int64_t blockN = 0, int64_t segments = -1);
+                       int64_t blockN = 0, int64_t segments = -1,
+                       int64_t wideBlockM = -1);
 
 /// Registers `attn-host-pipeline`: attn IR (or a spec's variant) to the
 /// LLVM dialect for the host CPU.

@@ -45,8 +45,17 @@ struct AttnPlanPass : public mlir::attn::impl::AttnPlanPassBase<AttnPlanPass> {
       // The split op form fixes its own segment count.
       if (v.split)
         seg = v.segments;
+      // The wide form: whole GQA groups, above block_m and a multiple of it
+      // (else none).
+      int64_t wantWide = wideBlockM >= 0
+                             ? wideBlockM
+                             : info->preferredWideBlockM(v.headSizeQK,
+                                                         v.headSizeV);
+      int64_t wide = std::max<int64_t>(1, wantWide / m) * m;
+      if (wantWide <= m || v.split)
+        wide = 0;
       auto plan = PlanAttr::get(op->getContext(), *target, blockQ, m, n, w, s,
-                                seg);
+                                seg, wide);
       LLVM_DEBUG(llvm::dbgs() << "plan for " << *op << ": " << plan << "\n");
       op->setAttr("plan", plan);
     });

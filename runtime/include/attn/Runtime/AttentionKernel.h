@@ -40,9 +40,13 @@ enum class Path : int32_t {
   /// `_split` over num_q_blocks * kv_heads * segments programs, then
   /// `_reduce` over num_tokens * heads programs.
   Split = 2,
+  /// One pass of the wide form: `_2d_wide` over (num_tokens /
+  /// wide_block_q + num_seqs) * kv_heads programs (variants whose plan
+  /// has a wide_block_m).
+  TwoDWide = 3,
 };
 
-/// "auto", "2d", "split".
+/// "auto", "2d", "split", "2d_wide".
 const char *pathName(Path path);
 
 /// Arguments of one attention call; shapes as in docs/KernelABI.md. A tensor
@@ -127,6 +131,11 @@ public:
   /// of docs/Runtime.md (the spans of the longest program and of the work
   /// over the resident programs); else Split when num_q_blocks * kv_heads
   /// < 16 * multiprocessors.
+  ///
+  /// Where that is TwoD and the variant has a wide form, TwoDWide when the
+  /// queries are long: num_tokens >= 8 * wide_block_q * num_seqs (a mean
+  /// query of at least 8 wide blocks) and the wide grid has at least 8
+  /// programs per unit of device parallelism.
   Path choosePath(int64_t numTokens, int64_t numSeqs, int64_t maxSeqLen,
                   int64_t totalSeqLen = 0) const;
   /// The segments a split launch uses (the `split_segments` kernel
@@ -156,11 +165,14 @@ private:
   struct Shapes;
   Status validate(const AttentionArgs &args, AttentionLaunchParams &params,
                   Shapes &shapes) const;
+  /// choosePath before the wide form: Split or TwoD.
+  Path chooseSplit(int64_t numTokens, int64_t numSeqs, int64_t maxSeqLen,
+                   int64_t totalSeqLen) const;
 
   Device &device_;
   KernelInfo info_;
   int64_t maxNumTokens_;
-  Function twoD_, split_, reduce_;
+  Function twoD_, twoDWide_, split_, reduce_;
   Buffer partialOut_, partialLse_;
   Path lastPath_ = Path::Auto;
   int64_t resident2D_ = 0, residentSplit_ = 0;

@@ -39,6 +39,7 @@ const char *kvLayoutName(KvLayout layout);
 /// Empty when the kernel has no such function.
 struct KernelFunctions {
   std::string twoD;   // "2d"
+  std::string twoDWide; // "2d_wide" (the wide, prefill form)
   std::string split;  // "split"
   std::string reduce; // "reduce"
   std::string write;  // "write"
@@ -74,12 +75,17 @@ struct KernelInfo {
   int64_t blockN = 0;
   /// Split-KV segments; 0 when the kernel has no split form.
   int64_t segments = 0;
+  /// The wide 2D form's tile (wide_block_q tokens, wide_block_m rows); 0
+  /// when the kernel has none.
+  int64_t wideBlockQ = 0;
+  int64_t wideBlockM = 0;
   KernelFunctions functions;
   /// The manifest entry as compact JSON text.
   std::string json;
 
   bool usesAlibi() const { return alibi != "none"; }
   bool hasSplit() const { return segments > 0 && !functions.split.empty(); }
+  bool hasWide() const { return wideBlockQ > 0 && !functions.twoDWide.empty(); }
   /// Element type of the K/V cache tensors (see kvStorageDType()).
   DType kvStorage() const { return kvStorageDType(kvDType, dtype); }
   /// Last dim of k_cache / v_cache: head size, + 4 for per-token-head.

@@ -97,22 +97,33 @@ def Attn_PlanAttr : Attn_Attr<"Plan", "plan"> {
     `block_n` at a time. `segments > 0` adds a split-KV form: the keys of a
     sequence are cut into `segments` parts computed by separate programs and
     merged by a reduce kernel; the runtime picks the 2D or the split form per
-    call.
+    call. `wide_block_m > 0` adds a third form for prefills: a 2D kernel
+    whose programs own `wide_block_m` rows (`wide_block_m / (block_m /
+    block_q)` tokens), with `wide_block_m / block_m` times the warps; the
+    runtime takes it when a batch's queries are long.
 
     ```mlir
     #attn.plan<target = host, block_q = 4, block_m = 16, block_n = 32,
                warps = 1, stages = 1, segments = 4>
+    #attn.plan<target = sm_90a, block_q = 16, block_m = 64, block_n = 32,
+               warps = 4, stages = 2, segments = 16, wide_block_m = 128>
     ```
   }];
   let parameters = (ins "::mlir::attn::Target":$target, "int64_t":$block_q,
                         "int64_t":$block_m, "int64_t":$block_n,
                         "int64_t":$warps, "int64_t":$stages,
-                        "int64_t":$segments);
+                        "int64_t":$segments,
+                        DefaultValuedParameter<"int64_t", "0">:$wide_block_m);
   let assemblyFormat = [{
     `<` `target` `=` $target `,` `block_q` `=` $block_q `,`
     `block_m` `=` $block_m `,` `block_n` `=` $block_n `,`
     `warps` `=` $warps `,` `stages` `=` $stages `,`
-    `segments` `=` $segments `>`
+    `segments` `=` $segments (`,` `wide_block_m` `=` $wide_block_m^)? `>`
+  }];
+  let extraClassDeclaration = [{
+    /// The plan of the wide form's kernel (wide_block_m rows, the warps
+    /// scaled with them, no split form); null when there is none.
+    PlanAttr getWidePlan() const;
   }];
   let genVerifyDecl = 1;
 }

@@ -41,7 +41,11 @@ def AttnPlanPass : Pass<"attn-plan", "ModuleOp"> {
     Option<"stages", "stages", "int64_t", "0",
            "pipeline stages (0 = choice)">,
     Option<"segments", "segments", "int64_t", "-1",
-           "split-KV segments (-1 = the target's choice, 0 = no split form)">
+           "split-KV segments (-1 = the target's choice, 0 = no split form)">,
+    Option<"wideBlockM", "wide-block-m", "int64_t", "-1",
+           "rows of the wide (prefill) form's query tile (-1 = the target's "
+           "choice, 0 = no wide form); rounded to a multiple of the GQA "
+           "group, kept only above block_m">
   ];
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
