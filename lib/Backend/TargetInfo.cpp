@@ -25,13 +25,15 @@ public:
   }
   int64_t preferredStages() const override { return 2; }
   int64_t preferredSegments() const override { return 16; }
-  // sm_90a's wgmma kernels: two warpgroups of 64 rows run long prefills
-  // about 10% faster than one (H200, head 128: docs/perf.md), at head
-  // sizes whose 128-row Q tile leaves shared memory for K and V.
-  int64_t preferredWideBlockM(int64_t headSize,
-                              int64_t headSizeV) const override {
-    return warpgroups && headSize % 64 == 0 && headSizeV % 64 == 0 &&
-                   headSize <= 128 && headSizeV <= 128
+  // sm_90a's wgmma kernels (16-bit queries): two warpgroups of 64 rows
+  // run long prefills about 10% faster than one (H200, head 128:
+  // docs/perf.md), at head sizes whose 128-row Q tile leaves shared memory
+  // for K and V.
+  int64_t preferredWideBlockM(int64_t headSize, int64_t headSizeV,
+                              int64_t dtypeBits) const override {
+    return warpgroups && dtypeBits == 16 && headSize % 64 == 0 &&
+                   headSizeV % 64 == 0 && headSize <= 128 &&
+                   headSizeV <= 128
                ? 128
                : 0;
   }

