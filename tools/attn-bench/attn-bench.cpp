@@ -241,9 +241,7 @@ int runAttention(const Args &args, const std::string &specText,
 
   std::vector<Path> paths;
   if (args.path == "all") {
-    paths = {Path::TwoD, Path::Split};
-    if ((*kernel)->info().hasWide())
-      paths.push_back(Path::TwoDWide);
+    paths = launchPaths(**kernel);
   } else {
     paths = {args.path == "2d"        ? Path::TwoD
              : args.path == "split"   ? Path::Split

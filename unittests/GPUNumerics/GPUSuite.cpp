@@ -260,10 +260,7 @@ static rt::Status runAttentionVariant(rt::Device &device, rt::Module &module,
   if (!kernel.isOk())
     return inVariant(e, "creating the kernel", kernel.status());
   AttentionResult ref = referenceAttention(spec, *data);
-  std::vector<rt::Path> paths = {rt::Path::TwoD, rt::Path::Split};
-  if ((*kernel)->info().hasWide())
-    paths.push_back(rt::Path::TwoDWide);
-  for (rt::Path path : paths) {
+  for (rt::Path path : launchPaths(**kernel)) {
     RunResult r;
     r.what = rt::pathName(path);
     if (path == rt::Path::Split && !(*kernel)->info().hasSplit()) {

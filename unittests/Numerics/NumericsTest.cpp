@@ -107,14 +107,6 @@ constexpr int64_t kSegments = 3;
 /// The wide 2D form of every plan (two block_m tiles of rows).
 constexpr int64_t kWideBlockM = 32;
 
-/// The launch paths a kernel has: 2D, split, and the wide 2D form.
-std::vector<Path> pathsOf(const rt::AttentionKernel &kernel) {
-  std::vector<Path> paths = {Path::TwoD, Path::Split};
-  if (kernel.info().hasWide())
-    paths.push_back(Path::TwoDWide);
-  return paths;
-}
-
 //===----------------------------------------------------------------------===//
 // Bundles and the runtime
 //===----------------------------------------------------------------------===//
@@ -362,7 +354,7 @@ void checkAttention(const std::string &specText,
         makeAttentionInputs(spec, batch, gen, error);
     ASSERT_TRUE(data.has_value()) << error;
     AttentionResult ref = referenceAttention(spec, *data);
-    for (Path path : pathsOf(**kernel)) {
+    for (Path path : launchPaths(**kernel)) {
       std::string what = "spec '" + specText + "' batch '" + batchText +
                          "' seed " + std::to_string(gen.seed) + " path " +
                          rt::pathName(path);
@@ -472,7 +464,7 @@ void checkEndToEnd(const std::string &attnSpecText,
     AttentionData kernelData = *data;
     kernelData.k = got.kCache;
     kernelData.v = got.vCache;
-    for (Path path : pathsOf(**kernel))
+    for (Path path : launchPaths(**kernel))
       runAndCompare(spec, **kernel, kernelData, ref, path,
                     "end-to-end spec '" + attnSpecText + "' batch '" +
                         batchText + "' path " + rt::pathName(path));
@@ -914,7 +906,7 @@ TEST_P(Fp8Kernel, DecodesEveryByte) {
   }
   data->kScale.set(0, 1.0);
   data->vScale.set(0, 1.0);
-  for (Path path : pathsOf(**kernel)) {
+  for (Path path : launchPaths(**kernel)) {
     AttentionData d = *data;
     rt::Status st = (*kernel)->run(attentionArgs(d, path));
     ASSERT_TRUE(st.isOk()) << st.toString();

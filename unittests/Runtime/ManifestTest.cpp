@@ -258,19 +258,21 @@ TEST(ManifestTest, EntryErrorsNameKernelAndKey) {
 
 TEST(ManifestTest, TheWideForm) {
   StatusOr<json::Value> entry = json::parse(kLlama);
-  entry->set("wide_block_q", *json::parse("8"));
-  std::string noRows = manifestError(manifestWith(json::serialize(*entry)));
+  // The entry's error once `key` is set to `value`.
+  auto errorWith = [&](const char *key, const char *value) {
+    entry->set(key, *json::parse(value));
+    return manifestError(manifestWith(json::serialize(*entry)));
+  };
+  std::string noRows = errorWith("wide_block_q", "8");
   EXPECT_NE(noRows.find("missing key \"wide_block_m\""), std::string::npos)
       << noRows;
   entry->set("wide_block_q", *json::parse("4"));
-  entry->set("wide_block_m", *json::parse("16"));
-  std::string narrow = manifestError(manifestWith(json::serialize(*entry)));
+  std::string narrow = errorWith("wide_block_m", "16");
   EXPECT_NE(narrow.find("wide_block_q (4) must exceed block_q (4)"),
             std::string::npos)
       << narrow;
   entry->set("wide_block_q", *json::parse("8"));
-  entry->set("wide_block_m", *json::parse("32"));
-  std::string noFunction = manifestError(manifestWith(json::serialize(*entry)));
+  std::string noFunction = errorWith("wide_block_m", "32");
   EXPECT_NE(noFunction.find("functions has no \"2d_wide\" (wide_block_q > 0)"),
             std::string::npos)
       << noFunction;

@@ -249,7 +249,8 @@ Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
                       math::SqrtOp::create(
                           b, t.loc, arith::SIToFPOp::create(b, t.loc, sT, d))));
   }
-  // x * c, or fma(x, c, bias) with ALiBi.
+  // x * c, or fma(x, c, bias) with ALiBi (never raw scores: rawScores()
+  // excludes it).
   auto scaled = [&](Value x, Value c) -> Value {
     return bias ? math::FmaOp::create(b, t.loc, x, c, bias).getResult()
                 : t.fmul(x, c);
@@ -261,8 +262,6 @@ Value AttentionKernelBuilder::scores(Value qTile, Value kTile, Value j0) {
                t.floatConst(sT, v.softcap * kLog2e));
   } else if (!rawScores()) {
     s = scaled(s, scoreFactor(sT, v.scale * kLog2e));
-  } else if (bias) {
-    s = t.fadd(s, bias);
   }
 
   Value colValid = t.cmp(CmpIPredicate::slt, pj,

@@ -335,11 +335,8 @@ Status CUDADevice::launch(const Function &fn, int64_t grid,
 }
 
 StatusOr<int64_t> CUDADevice::residentPrograms(const Function &fn) const {
-  const auto *f = static_cast<const gpu::GpuFunction *>(fn.handle);
-  if (!f || f->magic != gpu::kGpuFunctionMagic || f->device != this ||
-      !f->configured)
-    return invalidArgument("occupancy of '", fn.name ? fn.name : "?",
-                           "': the function was not loaded on ", name());
+  const gpu::GpuFunction *f = nullptr;
+  ATTN_RT_RETURN_IF_ERROR(gpu::resolveFunction(*this, fn, "occupancy", f));
   ContextGuard guard(*this);
   ATTN_RT_RETURN_IF_ERROR(guard.status());
   int blocks = 0;

@@ -353,6 +353,18 @@ static int64_t visitedKeys(const KernelInfo &info, int64_t maxSeqLen) {
   return maxSeqLen;
 }
 
+/// Programs of a 2D grid of `blockQ`-token query blocks (ABI numbering).
+static int64_t gridPrograms(const KernelInfo &info, int64_t blockQ,
+                            int64_t numTokens, int64_t numSeqs) {
+  return (numTokens / blockQ + numSeqs) * info.kvHeads;
+}
+
+/// Programs per unit of device parallelism that keep it busy: one per
+/// worker thread's share on the CPU, several per SM on a GPU.
+static int64_t programsPerUnit(const Device &device) {
+  return device.kind() == DeviceKind::CPU ? 4 : detail::kGPUProgramsPerSM;
+}
+
 /// Tiles of a query block that visits `keys` keys (a window bounds them).
 static int64_t tilesOf(const KernelInfo &info, int64_t keys) {
   return (visitedKeys(info, keys) + info.blockN - 1) / info.blockN;
@@ -370,14 +382,14 @@ static int64_t meanTiles(const KernelInfo &info, int64_t numSeqs,
 int64_t AttentionKernel::splitSegments(int64_t numTokens, int64_t numSeqs,
                                        int64_t maxSeqLen,
                                        int64_t totalSeqLen) const {
-  int64_t programs = (numTokens / info_.blockQ + numSeqs) * info_.kvHeads;
+  int64_t programs = gridPrograms(info_, info_.blockQ, numTokens, numSeqs);
   int64_t tiles = tilesOf(info_, maxSeqLen);
   int64_t mean = meanTiles(info_, numSeqs, totalSeqLen);
   // Measured on an H200 (docs/perf.md): decode b64 at 4k keys wants 8
   // segments of 16 tiles, at 1k keys and with a 1024-key window 4 of 8,
   // at 16k keys all 16.
-  int64_t perUnit = device_.kind() == DeviceKind::CPU ? 4 : 16;
-  int64_t units = perUnit * static_cast<int64_t>(device_.parallelism());
+  int64_t units =
+      programsPerUnit(device_) * static_cast<int64_t>(device_.parallelism());
   int64_t work = programs * (mean > 0 ? std::min(mean, tiles) : tiles);
   int64_t per = std::clamp<int64_t>((work + units - 1) / units, 1, 16);
   return std::clamp<int64_t>((tiles + per - 1) / per, 1,
@@ -388,7 +400,8 @@ Path detail::chooseGPUPath(const GPUPathInputs &in) {
   if (in.segments < 2)
     return Path::TwoD;
   if (in.meanTiles <= 0 || in.resident2D <= 0 || in.residentSplit <= 0)
-    return in.programs < 16 * in.units ? Path::Split : Path::TwoD;
+    return in.programs < kGPUProgramsPerSM * in.units ? Path::Split
+                                                       : Path::TwoD;
   // Measured on an H200 (docs/perf.md): uniform decode batches of 64 fill
   // the GPU's resident 2D programs and run 2D faster at every length; one
   // long sequence among short ones, or a batch of 8, leaves the longest
@@ -409,7 +422,7 @@ static Path twoDForm(const KernelInfo &info, const Device &device,
                      int64_t numTokens, int64_t numSeqs) {
   if (!info.hasWide() || numTokens < 8 * info.wideBlockQ * numSeqs)
     return Path::TwoD;
-  int64_t programs = (numTokens / info.wideBlockQ + numSeqs) * info.kvHeads;
+  int64_t programs = gridPrograms(info, info.wideBlockQ, numTokens, numSeqs);
   return programs >= 8 * static_cast<int64_t>(device.parallelism())
              ? Path::TwoDWide
              : Path::TwoD;
@@ -428,14 +441,15 @@ Path AttentionKernel::chooseSplit(int64_t numTokens, int64_t numSeqs,
                                   int64_t totalSeqLen) const {
   if (!info_.hasSplit() || !partialOut_.data() || numTokens > maxNumTokens_)
     return Path::TwoD;
-  int64_t programs = (numTokens / info_.blockQ + numSeqs) * info_.kvHeads;
+  int64_t programs = gridPrograms(info_, info_.blockQ, numTokens, numSeqs);
   if (device_.kind() == DeviceKind::CPU) {
     // The CPU runs one program per thread: split when the grid leaves
     // threads idle and the keys are many.
     bool longKeys = visitedKeys(info_, maxSeqLen) >=
                     4 * info_.blockN * info_.segments;
-    bool fewPrograms =
-        programs < 4 * static_cast<int64_t>(device_.parallelism());
+    bool fewPrograms = programs < programsPerUnit(device_) *
+                                      static_cast<int64_t>(
+                                          device_.parallelism());
     return longKeys && fewPrograms ? Path::Split : Path::TwoD;
   }
   detail::GPUPathInputs in;
@@ -481,13 +495,14 @@ Status AttentionKernel::run(const AttentionArgs &args) {
                               "(wide_block_m = 0)");
 
   if (s.numTokens > 0) {
-    int64_t programs = (s.numTokens / info_.blockQ + s.numSeqs) * info_.kvHeads;
+    int64_t programs =
+        gridPrograms(info_, info_.blockQ, s.numTokens, s.numSeqs);
     if (path == Path::TwoD) {
       ATTN_RT_RETURN_IF_ERROR(
           device_.launch(twoD_, programs, params, args.stream));
     } else if (path == Path::TwoDWide) {
       int64_t wide =
-          (s.numTokens / info_.wideBlockQ + s.numSeqs) * info_.kvHeads;
+          gridPrograms(info_, info_.wideBlockQ, s.numTokens, s.numSeqs);
       ATTN_RT_RETURN_IF_ERROR(
           device_.launch(twoDWide_, wide, params, args.stream));
     } else {

@@ -359,19 +359,27 @@ StatusOr<BundleFiles> readBundle(const std::string &path, const char *backend,
 // Launches
 //===----------------------------------------------------------------------===//
 
-Status checkLaunch(const Device &device, const DeviceLimits &limits,
-                   const Function &fn, int64_t grid, int numArgs,
-                   const GpuFunction *&function, int64_t &gridX) {
+Status resolveFunction(const Device &device, const Function &fn,
+                       const char *what, const GpuFunction *&function) {
   if (!fn.isValid())
-    return invalidArgument("launch of a null function");
+    return invalidArgument(what, " of a null function");
   const auto *f = static_cast<const GpuFunction *>(fn.handle);
   if (f->magic != kGpuFunctionMagic || f->device != &device)
-    return invalidArgument("launch of '", fn.name ? fn.name : "?", "' on ",
+    return invalidArgument(what, " of '", fn.name ? fn.name : "?", "' on ",
                            device.name(),
                            ": the function was not loaded on it");
   if (!f->configured)
-    return internalError("launch of '", f->symbol,
+    return internalError(what, " of '", f->symbol,
                          "': the function has no launch metadata");
+  function = f;
+  return Status::ok();
+}
+
+Status checkLaunch(const Device &device, const DeviceLimits &limits,
+                   const Function &fn, int64_t grid, int numArgs,
+                   const GpuFunction *&function, int64_t &gridX) {
+  const GpuFunction *f = nullptr;
+  ATTN_RT_RETURN_IF_ERROR(resolveFunction(device, fn, "launch", f));
   if (f->numArgs != numArgs)
     return invalidArgument("launch of '", f->symbol, "' with ", numArgs,
                            " arguments; it is a ", roleName(f->role),

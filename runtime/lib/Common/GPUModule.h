@@ -161,6 +161,11 @@ struct BundleFiles {
 StatusOr<BundleFiles> readBundle(const std::string &path, const char *backend,
                                  const std::vector<std::string> &extensions);
 
+/// The GpuFunction behind `fn` when it was loaded on `device` and has
+/// its launch metadata; `what` ("launch", "occupancy") starts the errors.
+Status resolveFunction(const Device &device, const Function &fn,
+                       const char *what, const GpuFunction *&function);
+
 /// Checks a launch of `fn` over `grid` linear programs with `numArgs`
 /// arguments on `device` (whose limits are `limits`): the function must
 /// have been loaded on it, take that many arguments, and `grid` must be a

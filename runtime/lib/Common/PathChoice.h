@@ -20,6 +20,10 @@ namespace attn {
 namespace rt {
 namespace detail {
 
+/// Programs per SM below which a GPU's 2D grid leaves it short of work
+/// (measured on the H100: several programs per SM stay in flight).
+constexpr int64_t kGPUProgramsPerSM = 16;
+
 /// One launch, counted in KV tiles (block_n keys).
 struct GPUPathInputs {
   /// 2D programs: query blocks times kv heads.

@@ -137,6 +137,13 @@ rt::StatusOr<rt::CacheWriteArgs> DeviceMirror::up(const rt::CacheWriteArgs &h) {
 // Attention
 //===----------------------------------------------------------------------===//
 
+std::vector<rt::Path> launchPaths(const rt::AttentionKernel &kernel) {
+  std::vector<rt::Path> paths = {rt::Path::TwoD, rt::Path::Split};
+  if (kernel.info().hasWide())
+    paths.push_back(rt::Path::TwoDWide);
+  return paths;
+}
+
 rt::Status runAttentionOnDevice(rt::AttentionKernel &kernel,
                                 DeviceMirror &mirror, AttentionData &data,
                                 rt::Path path, int64_t maxSeqLen,

@@ -64,6 +64,11 @@ private:
   std::vector<void *> owned_;
 };
 
+/// The launch paths a check runs `kernel` on: 2D, split (whether or not the
+/// variant has a split form: a check reports its absence), and the wide 2D
+/// form where the plan has one.
+std::vector<rt::Path> launchPaths(const rt::AttentionKernel &kernel);
+
 /// Runs `kernel` once on `path` over device copies (made by `mirror`) of
 /// the inputs of `data`, with the `maxSeqLen` hint, and copies out (and
 /// lse) back into `data`. The device arguments of the run are stored in
